@@ -1,0 +1,1 @@
+//! Compaction (to come).

@@ -1,0 +1,1 @@
+//! The etcd3 backend (to come).
