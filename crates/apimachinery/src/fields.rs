@@ -81,7 +81,12 @@ fn parse_clause(clause: &str) -> Result<FieldRequirement, SelectorParseError> {
     Err(SelectorParseError(format!("invalid selector: '{clause}'; can't understand '{clause}'")))
 }
 
-fn requirement(clause: &str, op_start: usize, value_start: usize, negated: bool) -> Result<FieldRequirement, SelectorParseError> {
+fn requirement(
+    clause: &str,
+    op_start: usize,
+    value_start: usize,
+    negated: bool,
+) -> Result<FieldRequirement, SelectorParseError> {
     let field = clause[..op_start].trim().to_string();
     if field.is_empty() {
         return Err(SelectorParseError(format!("invalid selector: '{clause}'; field name is empty")));

@@ -142,10 +142,7 @@ impl Parser<'_> {
     fn word(&mut self) -> &str {
         self.skip_ws();
         let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/'))
-        {
+        while self.peek().is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'/')) {
             self.pos += 1;
         }
         &self.input[start..self.pos]
@@ -204,7 +201,8 @@ impl Parser<'_> {
 
     fn integer(&mut self) -> Result<i64, SelectorParseError> {
         let word = self.word().to_string();
-        word.parse().map_err(|_| self.error(&format!("for 'Gt', 'Lt' operators, the value must be an integer, got {word:?}")))
+        word.parse()
+            .map_err(|_| self.error(&format!("for 'Gt', 'Lt' operators, the value must be an integer, got {word:?}")))
     }
 
     fn value_set(&mut self) -> Result<Vec<String>, SelectorParseError> {

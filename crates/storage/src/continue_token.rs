@@ -28,8 +28,10 @@ pub fn encode(key_prefix: &str, next_key: &str, rv: u64) -> String {
 /// Decodes a token into the full key to continue from and its revision.
 pub fn decode(key_prefix: &str, token: &str) -> Result<(String, u64)> {
     let bad = |why: &str| StorageError::BadRequest(format!("continue key is not valid: {why}"));
-    let raw = URL_SAFE.decode(token).map_err(|_| bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)"))?;
-    let token: Token = serde_json::from_slice(&raw).map_err(|_| bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)"))?;
+    let raw =
+        URL_SAFE.decode(token).map_err(|_| bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)"))?;
+    let token: Token = serde_json::from_slice(&raw)
+        .map_err(|_| bad("incorrect encoded start resourceVersion (version meta.k8s.io/v1)"))?;
     if token.v != VERSION {
         return Err(bad(&format!("server does not recognize this encoded key version {:?}", token.v)));
     }

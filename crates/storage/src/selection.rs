@@ -38,10 +38,7 @@ impl Attrs {
 
 impl LabelSource for Attrs {
     fn label(&self, key: &str) -> Option<&str> {
-        self.labels
-            .binary_search_by(|(k, _)| k.as_ref().cmp(key))
-            .ok()
-            .map(|i| self.labels[i].1.as_ref())
+        self.labels.binary_search_by(|(k, _)| k.as_ref().cmp(key)).ok().map(|i| self.labels[i].1.as_ref())
     }
 }
 

@@ -14,7 +14,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::backend::{Backend, BackendEvent, BackendWatch, KeyValue, WriteOutcome, prefix_end};
 use crate::selection::{Attrs, AttrsFunc};
 use crate::{
-    EventType, GetOptions, Interface, ListOptions, Object, ObjectList, Preconditions, Result, ResourceVersionMatch,
+    EventType, GetOptions, Interface, ListOptions, Object, ObjectList, Preconditions, ResourceVersionMatch, Result,
     SelectionPredicate, StorageError, UpdateFn, WatchEvent, WatchOptions, WatchStream, continue_token, versioner,
 };
 
@@ -112,7 +112,9 @@ impl Store {
             Some(token) => {
                 let (start, rv) = continue_token::decode(&self.resource_prefix, token)?;
                 if !start.starts_with(prefix) {
-                    return Err(StorageError::BadRequest("continue key is not valid: key is outside the listed range".into()));
+                    return Err(StorageError::BadRequest(
+                        "continue key is not valid: key is outside the listed range".into(),
+                    ));
                 }
                 (start, rv, None)
             }
@@ -270,15 +272,19 @@ impl Interface for Store {
         let mut initial = Vec::new();
         if wants_initial_events(&opts) {
             let list = self
-                .get_list(key, &ListOptions {
-                    predicate: opts.predicate.clone(),
-                    recursive: opts.recursive,
-                    resource_version: opts.resource_version.filter(|rv| *rv > 0),
-                    ..Default::default()
-                })
+                .get_list(
+                    key,
+                    &ListOptions {
+                        predicate: opts.predicate.clone(),
+                        recursive: opts.recursive,
+                        resource_version: opts.resource_version.filter(|rv| *rv > 0),
+                        ..Default::default()
+                    },
+                )
                 .await?;
             after = list.resource_version;
-            initial = list.items.into_iter().map(|o| WatchEvent::new(EventType::Added, o.data, o.resource_version)).collect();
+            initial =
+                list.items.into_iter().map(|o| WatchEvent::new(EventType::Added, o.data, o.resource_version)).collect();
             if opts.send_initial_events == Some(true) {
                 initial.push(WatchEvent::bookmark(after, true));
             }

@@ -51,7 +51,12 @@ fn set_metadata_member(json: &[u8], member: &str, value: Option<&str>) -> Result
     }
     let Some(meta) = find_member(json, top, "metadata")? else {
         return Ok(match value {
-            Some(v) => splice(json, top + 1, top + 1, &[b"\"metadata\":{\"", member.as_bytes(), b"\":", v.as_bytes(), b"}", comma_if_members(json, top)]),
+            Some(v) => splice(
+                json,
+                top + 1,
+                top + 1,
+                &[b"\"metadata\":{\"", member.as_bytes(), b"\":", v.as_bytes(), b"}", comma_if_members(json, top)],
+            ),
             None => Bytes::copy_from_slice(json),
         });
     };
@@ -63,7 +68,12 @@ fn set_metadata_member(json: &[u8], member: &str, value: Option<&str>) -> Result
         (Some(found), None) => Ok(splice(json, found.remove_start, found.remove_end, &[])),
         (None, Some(v)) => {
             let at = meta.value_start + 1;
-            Ok(splice(json, at, at, &[b"\"", member.as_bytes(), b"\":", v.as_bytes(), comma_if_members(json, meta.value_start)]))
+            Ok(splice(
+                json,
+                at,
+                at,
+                &[b"\"", member.as_bytes(), b"\":", v.as_bytes(), comma_if_members(json, meta.value_start)],
+            ))
         }
         (None, None) => Ok(Bytes::copy_from_slice(json)),
     }

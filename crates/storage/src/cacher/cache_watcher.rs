@@ -51,12 +51,18 @@ impl WatchFilter {
         let attrs = event.attrs.as_deref();
         let shared = &event.event;
         match shared.event_type {
-            EventType::Added | EventType::Deleted => attrs.filter(|a| self.predicate.matches(a)).map(|_| shared.clone()),
+            EventType::Added | EventType::Deleted => {
+                attrs.filter(|a| self.predicate.matches(a)).map(|_| shared.clone())
+            }
             EventType::Modified => {
                 let old = event.prev.as_ref().map(|p| p.attrs.as_ref());
                 match filtered_event_type(&self.predicate, old, attrs)? {
                     EventType::Modified => Some(shared.clone()),
-                    EventType::Added => Some(Arc::new(WatchEvent::new(EventType::Added, shared.object.clone(), shared.resource_version))),
+                    EventType::Added => Some(Arc::new(WatchEvent::new(
+                        EventType::Added,
+                        shared.object.clone(),
+                        shared.resource_version,
+                    ))),
                     _ => {
                         let prev = event.prev.as_ref()?;
                         let data = versioner::stamp(&prev.object.data, shared.resource_version).ok()?;

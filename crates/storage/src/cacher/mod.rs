@@ -168,16 +168,17 @@ async fn list_and_watch(inner: &Inner) -> Result<()> {
     let store = &inner.store;
     let prefix = store.resource_prefix();
     let list = store.backend().range(prefix, &prefix_end(prefix), 0, 0).await?;
+    let revision = list.revision;
     let mut objects = BTreeMap::new();
-    for kv in &list.kvs {
-        let object = store.decode_kv(kv)?;
+    for kv in list.kvs {
+        let object = store.decode_kv(&kv)?;
         let attrs = Arc::new(store.attrs_of(&kv.value)?);
         objects.insert(Arc::from(kv.key.as_str()), CachedObject { object, attrs });
     }
-    let mut watch = store.backend_watch(prefix, true, list.revision).await?;
-    inner.cache.write().unwrap_or_else(|p| p.into_inner()).replace(objects, list.revision);
+    let mut watch = store.backend_watch(prefix, true, revision).await?;
+    inner.cache.write().unwrap_or_else(|p| p.into_inner()).replace(objects, revision);
     *inner.progress.lock().unwrap_or_else(|p| p.into_inner()) = Some(watch.progress.clone());
-    inner.revision.send_replace(list.revision);
+    inner.revision.send_replace(revision);
     inner.ready.send_replace(true);
     let mut ticker = tokio::time::interval(inner.config.progress_interval);
     loop {
@@ -251,10 +252,11 @@ impl Interface for Cacher {
         if wants_initial_events(&opts) {
             let everything = opts.predicate.is_everything();
             initial.extend(
-                cache
-                    .range(&start, &end)
-                    .filter(|(_, o)| everything || opts.predicate.matches(&o.attrs))
-                    .map(|(_, o)| Arc::new(WatchEvent::new(EventType::Added, o.object.data.clone(), o.object.resource_version))),
+                cache.range(&start, &end).filter(|(_, o)| everything || opts.predicate.matches(&o.attrs)).map(
+                    |(_, o)| {
+                        Arc::new(WatchEvent::new(EventType::Added, o.object.data.clone(), o.object.resource_version))
+                    },
+                ),
             );
             if opts.send_initial_events == Some(true) {
                 initial.push(Arc::new(WatchEvent::bookmark(after, true)));

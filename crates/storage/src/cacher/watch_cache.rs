@@ -81,7 +81,12 @@ impl WatchCache {
 
     /// Records that the key was deleted at `revision`; `last_state` is the
     /// deleted object stamped with that revision.
-    pub(crate) fn delete(&mut self, key: &str, revision: u64, last_state: impl FnOnce(&Object) -> Result<Object, StorageError>) -> Result<(), StorageError> {
+    pub(crate) fn delete(
+        &mut self,
+        key: &str,
+        revision: u64,
+        last_state: impl FnOnce(&Object) -> Result<Object, StorageError>,
+    ) -> Result<(), StorageError> {
         let Some((key, prev)) = self.objects.remove_entry(key) else {
             self.revision = self.revision.max(revision);
             return Ok(());
@@ -99,7 +104,12 @@ impl WatchCache {
             return;
         }
         self.revision = revision;
-        let event = CacheEvent { key: Arc::from(""), event: Arc::new(WatchEvent::bookmark(revision, false)), attrs: None, prev: None };
+        let event = CacheEvent {
+            key: Arc::from(""),
+            event: Arc::new(WatchEvent::bookmark(revision, false)),
+            attrs: None,
+            prev: None,
+        };
         let _ = self.live.send(Arc::new(event));
     }
 
@@ -126,7 +136,11 @@ impl WatchCache {
     }
 
     /// The cached objects whose keys fall in `[start, end)`.
-    pub(crate) fn range<'a>(&'a self, start: &'a str, end: &'a str) -> impl Iterator<Item = (&'a Arc<str>, &'a CachedObject)> + 'a {
+    pub(crate) fn range<'a>(
+        &'a self,
+        start: &'a str,
+        end: &'a str,
+    ) -> impl Iterator<Item = (&'a Arc<str>, &'a CachedObject)> + 'a {
         self.objects.range::<str, _>((Bound::Included(start), Bound::Excluded(end)))
     }
 }

@@ -7,8 +7,8 @@ mod watch;
 mod writer;
 
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, mpsc as std_mpsc};
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -16,7 +16,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use self::records::{LEASES, LOG, META, META_COMPACTED, META_REVISION, Record, VERSIONS, db_err, version_at};
-use self::writer::{Request, submit};
+use self::writer::{Request, Writer};
 use crate::backend::{Backend, BackendEvent, BackendWatch, KeyValue, RangeResult, WriteOutcome};
 use crate::{Result, StorageError};
 
@@ -36,7 +36,7 @@ struct Shared {
 #[derive(Clone)]
 pub struct EmbeddedBackend {
     shared: Arc<Shared>,
-    writer: std_mpsc::Sender<Request>,
+    writer: Arc<Writer>,
 }
 
 impl EmbeddedBackend {
@@ -57,25 +57,19 @@ impl EmbeddedBackend {
         };
         txn.commit().map_err(db_err)?;
         let (events, _) = broadcast::channel(BROADCAST_CAPACITY);
-        let shared = Arc::new(Shared {
-            db,
-            events,
-            published: AtomicU64::new(revision),
-            compacted: AtomicU64::new(compacted),
-        });
-        let (writer, requests) = std_mpsc::channel();
+        let shared =
+            Arc::new(Shared { db, events, published: AtomicU64::new(revision), compacted: AtomicU64::new(compacted) });
         let unfinished_compaction = first_logged.filter(|first| *first < compacted);
-        let thread_shared = shared.clone();
-        std::thread::Builder::new()
-            .name("embedded-store-writer".into())
-            .spawn(move || writer::run(thread_shared, requests, unfinished_compaction))
-            .map_err(|e| StorageError::Backend(format!("cannot start the writer thread: {e}")))?;
+        let writer = Arc::new(Writer::start(shared.clone(), unfinished_compaction)?);
         Ok(EmbeddedBackend { shared, writer })
     }
 
-    async fn write(&self, request: impl FnOnce(oneshot::Sender<Result<WriteOutcome>>) -> Request) -> Result<WriteOutcome> {
+    async fn write(
+        &self,
+        request: impl FnOnce(oneshot::Sender<Result<WriteOutcome>>) -> Request,
+    ) -> Result<WriteOutcome> {
         let (tx, rx) = oneshot::channel();
-        submit(&self.writer, request(tx))?;
+        self.writer.submit(request(tx))?;
         rx.await.map_err(|_| StorageError::Backend("embedded store: writer has stopped".into()))?
     }
 
@@ -194,7 +188,7 @@ impl Backend for EmbeddedBackend {
 
     async fn compact(&self, revision: u64) -> Result<()> {
         let (tx, rx) = oneshot::channel();
-        submit(&self.writer, Request::Compact { revision, reply: tx })?;
+        self.writer.submit(Request::Compact { revision, reply: tx })?;
         rx.await.map_err(|_| StorageError::Backend("embedded store: writer has stopped".into()))?
     }
 

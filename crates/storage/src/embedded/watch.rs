@@ -3,14 +3,13 @@
 //! the broadcast it goes back to the log, so a watch never skips a revision.
 
 use std::sync::Arc;
-use std::sync::mpsc as std_mpsc;
 
 use redb::ReadableDatabase;
 use tokio::sync::{broadcast, mpsc};
 
 use super::Shared;
 use super::records::{LOG, META, META_COMPACTED, META_REVISION, VERSIONS, db_err, version_at};
-use super::writer::{Request, submit};
+use super::writer::{Request, Writer};
 use crate::backend::BackendEvent;
 use crate::{Result, StorageError};
 
@@ -20,7 +19,7 @@ const REPLAY_CHUNK: usize = 1024;
 /// One watch: the key range, where it has got to, and where events go.
 pub(super) struct WatchTask {
     pub(super) shared: Arc<Shared>,
-    pub(super) writer: std_mpsc::Sender<Request>,
+    pub(super) writer: Arc<Writer>,
     pub(super) start: String,
     pub(super) end: String,
     pub(super) last: u64,
@@ -51,7 +50,7 @@ impl WatchTask {
                         Err(broadcast::error::RecvError::Closed) => return,
                     },
                     request = progress.recv(), if progress_open => match request {
-                        Some(()) => if submit(&self.writer, Request::Progress).is_err() { return },
+                        Some(()) => if self.writer.submit(Request::Progress).is_err() { return },
                         None => progress_open = false,
                     },
                     _ = self.out.closed() => return,

@@ -30,10 +30,28 @@ const EXPIRY_CHUNK: usize = 1024;
 
 /// A request to the writer thread.
 pub(super) enum Request {
-    Create { key: String, value: Bytes, ttl: Option<u64>, reply: oneshot::Sender<Result<WriteOutcome>> },
-    Update { key: String, value: Bytes, expected: u64, ttl: Option<u64>, reply: oneshot::Sender<Result<WriteOutcome>> },
-    Delete { key: String, expected: u64, reply: oneshot::Sender<Result<WriteOutcome>> },
-    Compact { revision: u64, reply: oneshot::Sender<Result<()>> },
+    Create {
+        key: String,
+        value: Bytes,
+        ttl: Option<u64>,
+        reply: oneshot::Sender<Result<WriteOutcome>>,
+    },
+    Update {
+        key: String,
+        value: Bytes,
+        expected: u64,
+        ttl: Option<u64>,
+        reply: oneshot::Sender<Result<WriteOutcome>>,
+    },
+    Delete {
+        key: String,
+        expected: u64,
+        reply: oneshot::Sender<Result<WriteOutcome>>,
+    },
+    Compact {
+        revision: u64,
+        reply: oneshot::Sender<Result<()>>,
+    },
     /// Publish a progress notification after everything queued before it.
     Progress,
 }
@@ -55,7 +73,7 @@ impl Reply {
 }
 
 /// Runs the writer until every sender is gone.
-pub(super) fn run(shared: Arc<Shared>, requests: Receiver<Request>, mut compacting_from: Option<u64>) {
+fn run(shared: Arc<Shared>, requests: Receiver<Request>, mut compacting_from: Option<u64>) {
     loop {
         let wait = if compacting_from.is_some() { Duration::ZERO } else { SWEEP_INTERVAL };
         let mut batch = Vec::new();
@@ -129,9 +147,15 @@ impl Tables<'_> {
 
     fn put(&mut self, key: &str, value: Bytes, prev: Option<KeyValue>, ttl: Option<u64>) -> Result<WriteOutcome> {
         let create_revision = prev.as_ref().map(|p| p.create_revision);
-        let record = Record::Put { create_revision: create_revision.unwrap_or(self.revision + 1), value: value.clone() };
+        let record =
+            Record::Put { create_revision: create_revision.unwrap_or(self.revision + 1), value: value.clone() };
         let revision = self.write(key, record, ttl)?;
-        let kv = KeyValue { key: key.to_string(), value, create_revision: create_revision.unwrap_or(revision), mod_revision: revision };
+        let kv = KeyValue {
+            key: key.to_string(),
+            value,
+            create_revision: create_revision.unwrap_or(revision),
+            mod_revision: revision,
+        };
         self.events.push(BackendEvent::Put { kv: kv.clone(), prev });
         Ok(WriteOutcome::Committed { kv, revision })
     }
@@ -213,9 +237,11 @@ impl Tables<'_> {
             let (rev, key) = entry.map_err(db_err)?;
             entries.push((rev.value(), key.value().to_string()));
         }
-        let reached = if entries.len() < COMPACTION_CHUNK { target } else { entries.last().map_or(target, |e| e.0 + 1) };
+        let reached =
+            if entries.len() < COMPACTION_CHUNK { target } else { entries.last().map_or(target, |e| e.0 + 1) };
         for (rev, key) in entries {
-            let superseded = self.versions.range((key.as_str(), rev + 1)..=(key.as_str(), target)).map_err(db_err)?.next().is_some();
+            let superseded =
+                self.versions.range((key.as_str(), rev + 1)..=(key.as_str(), target)).map_err(db_err)?.next().is_some();
             let tombstone = match self.versions.get((key.as_str(), rev)).map_err(db_err)? {
                 Some(raw) => matches!(Record::decode(raw.value())?, Record::Tombstone),
                 None => false,
@@ -273,7 +299,37 @@ fn commit(
     Ok(())
 }
 
-/// Queues a request for the writer thread.
-pub(super) fn submit(writer: &mpsc::Sender<Request>, request: Request) -> Result<()> {
-    writer.send(request).map_err(|_| StorageError::Backend("embedded store: writer has stopped".into()))
+/// The handle of the writer thread. When the last one is dropped the thread
+/// finishes its batch and is joined, so the database file is closed when the
+/// store is.
+pub(super) struct Writer {
+    requests: Option<mpsc::Sender<Request>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Writer {
+    /// Starts the writer thread.
+    pub(super) fn start(shared: Arc<Shared>, unfinished_compaction: Option<u64>) -> Result<Writer> {
+        let (requests, receiver) = mpsc::channel();
+        let thread = std::thread::Builder::new()
+            .name("embedded-store-writer".into())
+            .spawn(move || run(shared, receiver, unfinished_compaction))
+            .map_err(|e| StorageError::Backend(format!("cannot start the writer thread: {e}")))?;
+        Ok(Writer { requests: Some(requests), thread: Some(thread) })
+    }
+
+    /// Queues a request for the writer thread.
+    pub(super) fn submit(&self, request: Request) -> Result<()> {
+        let stopped = || StorageError::Backend("embedded store: writer has stopped".into());
+        self.requests.as_ref().ok_or_else(stopped)?.send(request).map_err(|_| stopped())
+    }
+}
+
+impl Drop for Writer {
+    fn drop(&mut self) {
+        self.requests.take();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }

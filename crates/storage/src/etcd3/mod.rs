@@ -69,7 +69,7 @@ fn to_kv(kv: proto::KeyValue) -> KeyValue {
 }
 
 fn range_op(key: &str) -> proto::RequestOp {
-    proto::RequestOp { request: Some(Request::RequestRange(proto::RangeRequest { key: key.into(), ..Default::default() })) }
+    proto::RequestOp { request: Some(Request::Range(proto::RangeRequest { key: key.into(), ..Default::default() })) }
 }
 
 impl EtcdBackend {
@@ -101,7 +101,8 @@ impl EtcdBackend {
                 .http2_keep_alive_interval(Duration::from_secs(30))
                 .keep_alive_while_idle(true);
             if let Some(tls) = &tls {
-                endpoint = endpoint.tls_config(tls.clone()).map_err(|e| StorageError::Backend(format!("etcd TLS: {e}")))?;
+                endpoint =
+                    endpoint.tls_config(tls.clone()).map_err(|e| StorageError::Backend(format!("etcd TLS: {e}")))?;
             }
             endpoints.push(endpoint);
         }
@@ -110,7 +111,9 @@ impl EtcdBackend {
     }
 
     fn grpc(&self) -> tonic::client::Grpc<Channel> {
-        tonic::client::Grpc::new(self.channel.clone()).max_decoding_message_size(usize::MAX).max_encoding_message_size(usize::MAX)
+        tonic::client::Grpc::new(self.channel.clone())
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX)
     }
 
     async fn unary<Req, Resp>(&self, path: &'static str, request: Req) -> Result<Resp>
@@ -128,14 +131,20 @@ impl EtcdBackend {
         Ok(response.into_inner())
     }
 
-    async fn txn(&self, compare: proto::Compare, success: proto::RequestOp, key: &str) -> Result<(proto::TxnResponse, Option<KeyValue>)> {
-        let request = proto::TxnRequest { compare: vec![compare], success: vec![success], failure: vec![range_op(key)] };
+    async fn txn(
+        &self,
+        compare: proto::Compare,
+        success: proto::RequestOp,
+        key: &str,
+    ) -> Result<(proto::TxnResponse, Option<KeyValue>)> {
+        let request =
+            proto::TxnRequest { compare: vec![compare], success: vec![success], failure: vec![range_op(key)] };
         let response: proto::TxnResponse = self.unary(paths::TXN, request).await?;
         let current = if response.succeeded {
             None
         } else {
             response.responses.first().and_then(|r| match &r.response {
-                Some(Response::ResponseRange(range)) => range.kvs.first().cloned().map(to_kv),
+                Some(Response::Range(range)) => range.kvs.first().cloned().map(to_kv),
                 _ => None,
             })
         };
@@ -148,22 +157,27 @@ impl EtcdBackend {
             None => 0,
         };
         let put = proto::PutRequest { key: key.into(), value: value.clone(), lease, prev_kv: true };
-        let (response, current) =
-            self.txn(compare, proto::RequestOp { request: Some(Request::RequestPut(put)) }, key).await?;
+        let (response, current) = self.txn(compare, proto::RequestOp { request: Some(Request::Put(put)) }, key).await?;
         if !response.succeeded {
             return Ok(WriteOutcome::ConditionFailed { current });
         }
         let revision = header_revision(&response.header);
         let prev_create = response.responses.first().and_then(|r| match &r.response {
-            Some(Response::ResponsePut(put)) => put.prev_kv.as_ref().map(|p| p.create_revision.max(0) as u64),
+            Some(Response::Put(put)) => put.prev_kv.as_ref().map(|p| p.create_revision.max(0) as u64),
             _ => None,
         });
-        let kv = KeyValue { key: key.to_string(), value, create_revision: prev_create.unwrap_or(revision), mod_revision: revision };
+        let kv = KeyValue {
+            key: key.to_string(),
+            value,
+            create_revision: prev_create.unwrap_or(revision),
+            mod_revision: revision,
+        };
         Ok(WriteOutcome::Committed { kv, revision })
     }
 
     pub(crate) async fn grant_lease(&self, ttl: i64) -> Result<i64> {
-        let response: proto::LeaseGrantResponse = self.unary(paths::LEASE_GRANT, proto::LeaseGrantRequest { ttl, id: 0 }).await?;
+        let response: proto::LeaseGrantResponse =
+            self.unary(paths::LEASE_GRANT, proto::LeaseGrantRequest { ttl, id: 0 }).await?;
         if !response.error.is_empty() {
             return Err(StorageError::Backend(format!("etcd lease grant: {}", response.error)));
         }
@@ -209,7 +223,8 @@ impl Backend for EtcdBackend {
     }
 
     async fn count(&self, start: &str, end: &str) -> Result<u64> {
-        let request = proto::RangeRequest { key: start.into(), range_end: end.into(), count_only: true, ..Default::default() };
+        let request =
+            proto::RangeRequest { key: start.into(), range_end: end.into(), count_only: true, ..Default::default() };
         let response: proto::RangeResponse = self.unary(paths::RANGE, request).await?;
         Ok(response.count.max(0) as u64)
     }
@@ -220,21 +235,23 @@ impl Backend for EtcdBackend {
     }
 
     async fn update(&self, key: &str, value: Bytes, expected: u64, ttl_seconds: Option<u64>) -> Result<WriteOutcome> {
-        let unchanged = compare(key, proto::compare_target::MOD, proto::compare::TargetUnion::ModRevision(expected as i64));
+        let unchanged =
+            compare(key, proto::compare_target::MOD, proto::compare::TargetUnion::ModRevision(expected as i64));
         self.put_if(unchanged, key, value, ttl_seconds).await
     }
 
     async fn delete(&self, key: &str, expected: u64) -> Result<WriteOutcome> {
-        let unchanged = compare(key, proto::compare_target::MOD, proto::compare::TargetUnion::ModRevision(expected as i64));
+        let unchanged =
+            compare(key, proto::compare_target::MOD, proto::compare::TargetUnion::ModRevision(expected as i64));
         let delete = proto::DeleteRangeRequest { key: key.into(), prev_kv: true, ..Default::default() };
         let (response, current) =
-            self.txn(unchanged, proto::RequestOp { request: Some(Request::RequestDeleteRange(delete)) }, key).await?;
+            self.txn(unchanged, proto::RequestOp { request: Some(Request::DeleteRange(delete)) }, key).await?;
         if !response.succeeded {
             return Ok(WriteOutcome::ConditionFailed { current });
         }
         let revision = header_revision(&response.header);
         let prev = response.responses.into_iter().next().and_then(|r| match r.response {
-            Some(Response::ResponseDeleteRange(d)) => d.prev_kvs.into_iter().next().map(to_kv),
+            Some(Response::DeleteRange(d)) => d.prev_kvs.into_iter().next().map(to_kv),
             _ => None,
         });
         match prev {
@@ -252,19 +269,29 @@ impl Backend for EtcdBackend {
             progress_notify: true,
             prev_kv: true,
         };
-        let _ = requests.send(proto::WatchRequest { request_union: Some(proto::watch_request::RequestUnion::CreateRequest(create)) });
+        let _ = requests.send(proto::WatchRequest {
+            request_union: Some(proto::watch_request::RequestUnion::CreateRequest(create)),
+        });
         let mut grpc = self.grpc();
         grpc.ready().await.map_err(|e| StorageError::Backend(format!("etcd unreachable: {e}")))?;
         let codec = tonic_prost::ProstCodec::<proto::WatchRequest, proto::WatchResponse>::default();
         let response = grpc
-            .streaming(tonic::Request::new(UnboundedReceiverStream::new(request_rx)), PathAndQuery::from_static(paths::WATCH), codec)
+            .streaming(
+                tonic::Request::new(UnboundedReceiverStream::new(request_rx)),
+                PathAndQuery::from_static(paths::WATCH),
+                codec,
+            )
             .await
             .map_err(status_error)?;
         let mut responses = response.into_inner();
         let first = responses.message().await.map_err(status_error)?;
         match first {
-            Some(r) if r.canceled && r.compact_revision > 0 => return Err(StorageError::too_old(after, r.compact_revision as u64)),
-            Some(r) if r.canceled => return Err(StorageError::Backend(format!("etcd refused the watch: {}", r.cancel_reason))),
+            Some(r) if r.canceled && r.compact_revision > 0 => {
+                return Err(StorageError::too_old(after, r.compact_revision as u64));
+            }
+            Some(r) if r.canceled => {
+                return Err(StorageError::Backend(format!("etcd refused the watch: {}", r.cancel_reason)));
+            }
             Some(_) => {}
             None => return Err(StorageError::Backend("etcd closed the watch stream".into())),
         }
@@ -333,7 +360,11 @@ fn watch_events(response: proto::WatchResponse, after: u64) -> Result<Vec<Backen
             let kv = event.kv?;
             let prev = event.prev_kv.map(to_kv);
             Some(if event.r#type == proto::event_type::DELETE {
-                BackendEvent::Delete { key: String::from_utf8_lossy(&kv.key).into_owned(), revision: kv.mod_revision.max(0) as u64, prev }
+                BackendEvent::Delete {
+                    key: String::from_utf8_lossy(&kv.key).into_owned(),
+                    revision: kv.mod_revision.max(0) as u64,
+                    prev,
+                }
             } else {
                 BackendEvent::Put { kv: to_kv(kv), prev }
             })

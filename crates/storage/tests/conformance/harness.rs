@@ -45,7 +45,9 @@ impl Harness {
             }
             Kind::Etcd => {
                 let etcd = testkit::EtcdServer::start();
-                let backend = EtcdBackend::connect(&EtcdConfig { endpoints: vec![etcd.url.clone()], ..Default::default() }).unwrap();
+                let backend =
+                    EtcdBackend::connect(&EtcdConfig { endpoints: vec![etcd.url.clone()], ..Default::default() })
+                        .unwrap();
                 (Arc::new(backend), None, Some(etcd))
             }
         };

@@ -2,7 +2,9 @@
 
 use apimachinery::{FieldSelector, LabelSelector};
 use futures::StreamExt;
-use storage::{GetOptions, ListOptions, Preconditions, ResourceVersionMatch, SelectionPredicate, StorageError, WatchOptions};
+use storage::{
+    GetOptions, ListOptions, Preconditions, ResourceVersionMatch, SelectionPredicate, StorageError, WatchOptions,
+};
 
 use crate::harness::*;
 
@@ -26,9 +28,14 @@ pub async fn pages_of_one_list_share_a_revision_while_writes_go_on(h: Harness) {
 
     s.create(&key("obj-99"), object("obj-99", "new"), None).await.unwrap();
     s.delete(&key("obj-15"), &Preconditions::default()).await.unwrap();
-    s.guaranteed_update(&key("obj-12"), &Preconditions::default(), false, update_fn(|c| Ok(with_value(&c.unwrap().data, "new"))))
-        .await
-        .unwrap();
+    s.guaranteed_update(
+        &key("obj-12"),
+        &Preconditions::default(),
+        false,
+        update_fn(|c| Ok(with_value(&c.unwrap().data, "new"))),
+    )
+    .await
+    .unwrap();
 
     let second = s.get_list(PREFIX, &page(10, first.continue_token.clone())).await.unwrap();
     assert_eq!(second.resource_version, revision);
@@ -50,9 +57,14 @@ pub async fn pages_of_one_list_share_a_revision_while_writes_go_on(h: Harness) {
 pub async fn resource_version_semantics_of_lists_and_gets(h: Harness) {
     let s = &h.storage;
     let a = s.create(&key("a"), object("a", "1"), None).await.unwrap();
-    s.guaranteed_update(&key("a"), &Preconditions::default(), false, update_fn(|c| Ok(with_value(&c.unwrap().data, "2"))))
-        .await
-        .unwrap();
+    s.guaranteed_update(
+        &key("a"),
+        &Preconditions::default(),
+        false,
+        update_fn(|c| Ok(with_value(&c.unwrap().data, "2"))),
+    )
+    .await
+    .unwrap();
     let current = s.current_resource_version().await.unwrap();
 
     let exact = ListOptions {
@@ -70,15 +82,22 @@ pub async fn resource_version_semantics_of_lists_and_gets(h: Harness) {
     assert!(fresh.resource_version >= current);
     assert_eq!(value_of(&fresh.items[0]), "2");
 
-    let any = s.get_list(PREFIX, &ListOptions { recursive: true, resource_version: Some(0), ..Default::default() }).await.unwrap();
+    let any = s
+        .get_list(PREFIX, &ListOptions { recursive: true, resource_version: Some(0), ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(any.items.len(), 1);
 
     let future = ListOptions { recursive: true, resource_version: Some(current + 1000), ..Default::default() };
     let err = s.get_list(PREFIX, &future).await.unwrap_err();
     assert!(matches!(err, StorageError::TooLargeResourceVersion { .. }), "{err:?}");
-    let err = s.get(&key("a"), &GetOptions { resource_version: Some(current + 1000), ..Default::default() }).await.unwrap_err();
+    let err = s
+        .get(&key("a"), &GetOptions { resource_version: Some(current + 1000), ..Default::default() })
+        .await
+        .unwrap_err();
     assert!(matches!(err, StorageError::TooLargeResourceVersion { .. }), "{err:?}");
-    let got = s.get(&key("a"), &GetOptions { resource_version: Some(current), ..Default::default() }).await.unwrap().unwrap();
+    let got =
+        s.get(&key("a"), &GetOptions { resource_version: Some(current), ..Default::default() }).await.unwrap().unwrap();
     assert_eq!(value_of(&got), "2");
 
     let one = s.get_list(&key("a"), &ListOptions::default()).await.unwrap();
@@ -93,7 +112,10 @@ pub async fn selectors_filter_lists(h: Harness) {
     let select = |label: &str, field: &str, limit: Option<usize>| ListOptions {
         recursive: true,
         limit,
-        predicate: SelectionPredicate { label: LabelSelector::parse(label).unwrap(), field: FieldSelector::parse(field).unwrap() },
+        predicate: SelectionPredicate {
+            label: LabelSelector::parse(label).unwrap(),
+            field: FieldSelector::parse(field).unwrap(),
+        },
         ..Default::default()
     };
     let web = s.get_list(PREFIX, &select("app=web", "", None)).await.unwrap();
@@ -105,7 +127,10 @@ pub async fn selectors_filter_lists(h: Harness) {
     let paged = s.get_list(PREFIX, &select("app=web", "", Some(1))).await.unwrap();
     assert_eq!(names(&paged.items), ["web-1"]);
     let rest = s
-        .get_list(PREFIX, &ListOptions { continue_token: paged.continue_token.clone(), ..select("app=web", "", Some(1)) })
+        .get_list(
+            PREFIX,
+            &ListOptions { continue_token: paged.continue_token.clone(), ..select("app=web", "", Some(1)) },
+        )
         .await
         .unwrap();
     assert_eq!(names(&rest.items), ["web-2"]);
@@ -119,9 +144,14 @@ pub async fn compaction_expires_old_revisions(h: Harness) {
     }
     let token = s.get_list(PREFIX, &page(2, None)).await.unwrap().continue_token;
     for i in 2..5 {
-        s.guaranteed_update(&key("a"), &Preconditions::default(), false, update_fn(move |c| Ok(with_value(&c.unwrap().data, &i.to_string()))))
-            .await
-            .unwrap();
+        s.guaranteed_update(
+            &key("a"),
+            &Preconditions::default(),
+            false,
+            update_fn(move |c| Ok(with_value(&c.unwrap().data, &i.to_string()))),
+        )
+        .await
+        .unwrap();
     }
     let current = s.current_resource_version().await.unwrap();
     h.backend.compact(current).await.unwrap();
@@ -137,9 +167,13 @@ pub async fn compaction_expires_old_revisions(h: Harness) {
     assert!(matches!(err, StorageError::Expired { .. }), "{err:?}");
 
     let err = s.get_list(PREFIX, &page(2, token)).await.unwrap_err();
-    assert!(matches!(&err, StorageError::Expired { message } if message.contains("continue parameter is too old")), "{err:?}");
+    assert!(
+        matches!(&err, StorageError::Expired { message } if message.contains("continue parameter is too old")),
+        "{err:?}"
+    );
 
-    let old_watch = WatchOptions { resource_version: Some(first.resource_version), recursive: true, ..Default::default() };
+    let old_watch =
+        WatchOptions { resource_version: Some(first.resource_version), recursive: true, ..Default::default() };
     match s.watch(PREFIX, old_watch).await {
         Err(StorageError::Expired { message }) => assert!(message.contains("too old resource version"), "{message}"),
         Err(e) => panic!("unexpected error {e}"),

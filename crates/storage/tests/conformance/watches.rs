@@ -18,18 +18,19 @@ pub async fn watch_reports_changes_in_order_with_the_last_state_on_delete(h: Har
     let mut watch = s.watch(PREFIX, from(start)).await.unwrap();
     let a1 = s.create(&key("a"), object("a", "1"), None).await.unwrap();
     let a2 = s
-        .guaranteed_update(&key("a"), &Preconditions::default(), false, update_fn(|c| Ok(with_value(&c.unwrap().data, "2"))))
+        .guaranteed_update(
+            &key("a"),
+            &Preconditions::default(),
+            false,
+            update_fn(|c| Ok(with_value(&c.unwrap().data, "2"))),
+        )
         .await
         .unwrap();
     let b = s.create(&key("b"), object("b", "1"), None).await.unwrap();
     let deleted = s.delete(&key("a"), &Preconditions::default()).await.unwrap();
 
-    let expected = [
-        (EventType::Added, &a1),
-        (EventType::Modified, &a2),
-        (EventType::Added, &b),
-        (EventType::Deleted, &deleted),
-    ];
+    let expected =
+        [(EventType::Added, &a1), (EventType::Modified, &a2), (EventType::Added, &b), (EventType::Deleted, &deleted)];
     for (kind, object) in expected {
         let event = next_change(&mut watch).await;
         assert_eq!((event.event_type, event.resource_version), (kind, object.resource_version));
@@ -38,7 +39,8 @@ pub async fn watch_reports_changes_in_order_with_the_last_state_on_delete(h: Har
     assert_eq!(value_of(&deleted), "2");
     assert_quiet(&mut watch).await;
 
-    let mut one_key = s.watch(&key("b"), WatchOptions { resource_version: Some(start), ..Default::default() }).await.unwrap();
+    let mut one_key =
+        s.watch(&key("b"), WatchOptions { resource_version: Some(start), ..Default::default() }).await.unwrap();
     assert_eq!(next_change(&mut one_key).await.resource_version, b.resource_version);
     assert_quiet(&mut one_key).await;
 }
@@ -52,9 +54,14 @@ pub async fn resuming_from_every_revision_has_no_gap_and_no_duplicate(h: Harness
     }
     for i in 0..6 {
         let v = format!("u{i}");
-        s.guaranteed_update(&key(&format!("k{}", i % 3)), &Preconditions::default(), false, update_fn(move |c| Ok(with_value(&c.unwrap().data, &v))))
-            .await
-            .unwrap();
+        s.guaranteed_update(
+            &key(&format!("k{}", i % 3)),
+            &Preconditions::default(),
+            false,
+            update_fn(move |c| Ok(with_value(&c.unwrap().data, &v))),
+        )
+        .await
+        .unwrap();
     }
     for i in 0..3 {
         s.delete(&key(&format!("k{i}")), &Preconditions::default()).await.unwrap();
@@ -81,7 +88,7 @@ pub async fn watch_without_revision_starts_with_the_current_state(h: Harness) {
     let a = s.create(&key("a"), object("a", "1"), None).await.unwrap();
     let b = s.create(&key("b"), object("b", "1"), None).await.unwrap();
     let mut watch = s.watch(PREFIX, WatchOptions { recursive: true, ..Default::default() }).await.unwrap();
-    let mut initial = vec![next_change(&mut watch).await, next_change(&mut watch).await];
+    let mut initial = [next_change(&mut watch).await, next_change(&mut watch).await];
     initial.sort_by_key(|e| e.resource_version);
     assert!(initial.iter().all(|e| e.event_type == EventType::Added));
     assert_eq!((initial[0].object.clone(), initial[1].object.clone()), (a.data.clone(), b.data.clone()));
@@ -89,7 +96,8 @@ pub async fn watch_without_revision_starts_with_the_current_state(h: Harness) {
     let live = next_change(&mut watch).await;
     assert_eq!((live.event_type, live.resource_version), (EventType::Added, c.resource_version));
 
-    let opts = WatchOptions { recursive: true, send_initial_events: Some(true), allow_bookmarks: true, ..Default::default() };
+    let opts =
+        WatchOptions { recursive: true, send_initial_events: Some(true), allow_bookmarks: true, ..Default::default() };
     let mut streaming = s.watch(PREFIX, opts).await.unwrap();
     let mut added = 0;
     loop {
@@ -114,9 +122,12 @@ pub async fn selectors_turn_relabels_into_added_and_deleted(h: Harness) {
     let mut watch = s.watch(PREFIX, WatchOptions { predicate, ..from(start) }).await.unwrap();
     s.create(&key("web"), labelled("web", "1", &[("app", "web")], ""), None).await.unwrap();
     s.create(&key("db"), labelled("db", "1", &[("app", "db")], ""), None).await.unwrap();
-    let relabel = |labels: &'static [(&'static str, &'static str)]| update_fn(move |c| Ok(with_labels(&c.unwrap().data, labels)));
-    let joined = s.guaranteed_update(&key("db"), &Preconditions::default(), false, relabel(&[("app", "web")])).await.unwrap();
-    let left = s.guaranteed_update(&key("web"), &Preconditions::default(), false, relabel(&[("app", "db")])).await.unwrap();
+    let relabel =
+        |labels: &'static [(&'static str, &'static str)]| update_fn(move |c| Ok(with_labels(&c.unwrap().data, labels)));
+    let joined =
+        s.guaranteed_update(&key("db"), &Preconditions::default(), false, relabel(&[("app", "web")])).await.unwrap();
+    let left =
+        s.guaranteed_update(&key("web"), &Preconditions::default(), false, relabel(&[("app", "db")])).await.unwrap();
     s.delete(&key("web"), &Preconditions::default()).await.unwrap();
 
     let first = next_change(&mut watch).await;
@@ -155,7 +166,8 @@ pub async fn a_watcher_that_stops_reading_does_not_stall_the_others(h: Harness) 
     for writer in writers {
         writer.await.unwrap();
     }
-    let fast_revisions = tokio::time::timeout(Duration::from_secs(60), reader).await.expect("the fast watcher stalled").unwrap();
+    let fast_revisions =
+        tokio::time::timeout(Duration::from_secs(60), reader).await.expect("the fast watcher stalled").unwrap();
     assert!(fast_revisions.windows(2).all(|w| w[0] < w[1]));
 
     let mut slow_revisions = Vec::new();

@@ -28,7 +28,12 @@ pub async fn create_get_update_delete_and_their_errors(h: Harness) {
     assert_eq!(ignored, None);
 
     let updated = s
-        .guaranteed_update(&key("a"), &Preconditions::default(), false, update_fn(|cur| Ok(with_value(&cur.unwrap().data, "2"))))
+        .guaranteed_update(
+            &key("a"),
+            &Preconditions::default(),
+            false,
+            update_fn(|cur| Ok(with_value(&cur.unwrap().data, "2"))),
+        )
         .await
         .unwrap();
     assert!(updated.resource_version > created.resource_version);
@@ -41,10 +46,15 @@ pub async fn create_get_update_delete_and_their_errors(h: Harness) {
         .await;
     assert!(matches!(absent, Err(StorageError::NotFound { .. })), "{absent:?}");
     let upserted = s
-        .guaranteed_update(&key("new"), &Preconditions::default(), true, update_fn(|cur| {
-            assert!(cur.is_none());
-            Ok(object("new", "x"))
-        }))
+        .guaranteed_update(
+            &key("new"),
+            &Preconditions::default(),
+            true,
+            update_fn(|cur| {
+                assert!(cur.is_none());
+                Ok(object("new", "x"))
+            }),
+        )
         .await
         .unwrap();
     assert_eq!(value_of(&upserted), "x");
@@ -65,10 +75,16 @@ pub async fn preconditions_guard_updates_and_deletes(h: Harness) {
     let created = s.create(&key("a"), object("a", "1"), None).await.unwrap();
     let wrong_uid = Preconditions { uid: Some("other".into()), resource_version: None };
     let err = s.delete(&key("a"), &wrong_uid).await.unwrap_err();
-    assert!(matches!(&err, StorageError::Conflict { message, .. } if message.contains("UID in precondition: other")), "{err:?}");
+    assert!(
+        matches!(&err, StorageError::Conflict { message, .. } if message.contains("UID in precondition: other")),
+        "{err:?}"
+    );
     let wrong_rv = Preconditions { uid: None, resource_version: Some(created.resource_version + 100) };
     let err = s.delete(&key("a"), &wrong_rv).await.unwrap_err();
-    assert!(matches!(&err, StorageError::Conflict { message, .. } if message.contains("ResourceVersion in precondition")), "{err:?}");
+    assert!(
+        matches!(&err, StorageError::Conflict { message, .. } if message.contains("ResourceVersion in precondition")),
+        "{err:?}"
+    );
     let err = s
         .guaranteed_update(&key("a"), &wrong_uid, false, update_fn(|cur| Ok(with_value(&cur.unwrap().data, "2"))))
         .await
@@ -103,8 +119,13 @@ pub async fn exactly_one_conflicting_writer_wins_each_round(h: Harness) {
             let pre = Preconditions { uid: None, resource_version: Some(current.resource_version) };
             writers.push(tokio::spawn(async move {
                 let value = format!("{round}-{writer}");
-                s.guaranteed_update(&key("a"), &pre, false, update_fn(move |cur| Ok(with_value(&cur.unwrap().data, &value))))
-                    .await
+                s.guaranteed_update(
+                    &key("a"),
+                    &pre,
+                    false,
+                    update_fn(move |cur| Ok(with_value(&cur.unwrap().data, &value))),
+                )
+                .await
             }));
         }
         let mut wins = 0;
@@ -127,11 +148,16 @@ pub async fn concurrent_read_modify_writes_lose_nothing(h: Harness) {
         let s = s.clone();
         tasks.push(tokio::spawn(async move {
             for _ in 0..25 {
-                s.guaranteed_update(&key("counter"), &Preconditions::default(), false, update_fn(|cur| {
-                    let cur = cur.unwrap();
-                    let n: u64 = value_of(&cur).parse().unwrap();
-                    Ok(with_value(&cur.data, &(n + 1).to_string()))
-                }))
+                s.guaranteed_update(
+                    &key("counter"),
+                    &Preconditions::default(),
+                    false,
+                    update_fn(|cur| {
+                        let cur = cur.unwrap();
+                        let n: u64 = value_of(&cur).parse().unwrap();
+                        Ok(with_value(&cur.data, &(n + 1).to_string()))
+                    }),
+                )
                 .await
                 .unwrap();
             }
