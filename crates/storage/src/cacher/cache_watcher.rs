@@ -105,18 +105,18 @@ pub(crate) fn stream(
                 Err(broadcast::error::RecvError::Closed) => return None,
             };
             let revision = event.event.resource_version;
-            if revision <= state.after {
-                continue;
-            }
             if event.event.event_type == EventType::Bookmark {
                 match state.bookmarks {
-                    Some(every) if state.last_bookmark.elapsed() >= every => {
+                    Some(every) if revision >= state.after && state.last_bookmark.elapsed() >= every => {
                         state.last_bookmark = Instant::now();
                         state.after = revision;
                         return Some((Ok(event.event.clone()), state));
                     }
                     _ => continue,
                 }
+            }
+            if revision <= state.after {
+                continue;
             }
             if let Some(out) = state.filter.convert(&event) {
                 state.after = revision;

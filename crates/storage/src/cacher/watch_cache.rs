@@ -98,9 +98,10 @@ impl WatchCache {
         Ok(())
     }
 
-    /// Records that the store has reached `revision` with no change here.
+    /// Records that the store has reached `revision` with no change here, and
+    /// tells the watchers, which turn it into bookmarks when theirs are due.
     pub(crate) fn progress(&mut self, revision: u64) {
-        if revision <= self.revision {
+        if revision < self.revision {
             return;
         }
         self.revision = revision;

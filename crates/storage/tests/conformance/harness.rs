@@ -60,7 +60,11 @@ impl Harness {
         if !cached {
             return Arc::new(store);
         }
-        let config = CacherConfig { progress_interval: Duration::from_millis(200), ..Default::default() };
+        let config = CacherConfig {
+            progress_interval: Duration::from_millis(200),
+            bookmark_interval: Duration::from_millis(300),
+            ..Default::default()
+        };
         let cacher = Cacher::new(store, config);
         cacher.wait_ready().await;
         Arc::new(cacher)

@@ -48,4 +48,5 @@ conformance!(
     watches::watch_without_revision_starts_with_the_current_state,
     watches::selectors_turn_relabels_into_added_and_deleted,
     watches::a_watcher_that_stops_reading_does_not_stall_the_others,
+    watches::bookmarks_carry_the_store_revision_to_quiet_watches,
 );

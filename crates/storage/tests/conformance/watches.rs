@@ -186,3 +186,25 @@ pub async fn a_watcher_that_stops_reading_does_not_stall_the_others(h: Harness) 
         assert!(slow_revisions.len() < WRITES, "the cache closes a watcher that falls behind");
     }
 }
+
+/// Bookmarks come from the watch cache (upstream's etcd3 watcher sends none):
+/// a watch on a quiet resource learns that the store moved on.
+pub async fn bookmarks_carry_the_store_revision_to_quiet_watches(h: Harness) {
+    if !h.cached {
+        return;
+    }
+    let s = &h.storage;
+    let start = s.current_resource_version().await.unwrap();
+    let mut watch = s.watch(PREFIX, WatchOptions { allow_bookmarks: true, ..from(start) }).await.unwrap();
+    let elsewhere = match h.backend.create("/registry/secrets/default/x", object("x", "1"), None).await.unwrap() {
+        storage::backend::WriteOutcome::Committed { revision, .. } => revision,
+        other => panic!("{other:?}"),
+    };
+    loop {
+        let event = next(&mut watch).await;
+        assert_eq!(event.event_type, EventType::Bookmark, "nothing changed under the watched prefix");
+        if event.resource_version >= elsewhere {
+            break;
+        }
+    }
+}
