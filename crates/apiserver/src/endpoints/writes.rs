@@ -1,0 +1,182 @@
+//! create, update, patch, delete and deletecollection.
+
+use std::sync::Arc;
+
+use apimachinery::ApiError;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use storage::Preconditions;
+
+use super::RestRequest;
+use super::patch::{PatchType, apply_patch};
+use super::reads::{list_options, object_response, output};
+use crate::negotiation::decode_body;
+use crate::registry::{DeleteOptions, DeleteOutcome, Store, Subresource};
+use crate::responses::{self, Response};
+
+fn to_bytes(value: &Value) -> Bytes {
+    Bytes::from(serde_json::to_vec(value).unwrap_or_default())
+}
+
+/// Removes null members from objects, as decoding into upstream's typed
+/// structs does (`creationTimestamp: null` and the like).
+pub(crate) fn strip_nulls(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            map.retain(|_, v| !v.is_null());
+            map.values_mut().for_each(strip_nulls);
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip_nulls),
+        _ => {}
+    }
+}
+
+pub(super) async fn create(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
+    let output = output(&request)?;
+    let dry_run = request.query.dry_run()?;
+    let body = request.read_body().await?;
+    let mut object = decode_body(request.header("content-type"), &body)?;
+    strip_nulls(&mut object);
+    let created = store.create(&request.context(dry_run), object).await?;
+    object_response(store, 201, output, to_bytes(&created))
+}
+
+fn subresource(request: &RestRequest) -> Subresource {
+    if request.info.subresource == "status" { Subresource::Status } else { Subresource::Main }
+}
+
+pub(super) async fn update(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
+    let output = output(&request)?;
+    let dry_run = request.query.dry_run()?;
+    let body = request.read_body().await?;
+    let mut object = decode_body(request.header("content-type"), &body)?;
+    strip_nulls(&mut object);
+    let object = Arc::new(object);
+    let updated = store
+        .update(
+            &request.context(dry_run),
+            &request.info.name,
+            Arc::new(move |_| Ok((*object).clone())),
+            subresource(&request),
+        )
+        .await?;
+    object_response(store, 200, output, to_bytes(&updated))
+}
+
+pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
+    let output = output(&request)?;
+    let dry_run = request.query.dry_run()?;
+    let patch_type = PatchType::from_content_type(request.header("content-type"))?;
+    let body = request.read_body().await?;
+    let patch: Value = match patch_type {
+        PatchType::Apply => {
+            return Err(ApiError::unsupported_media_type("application/apply-patch+yaml"));
+        }
+        _ => serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
+    };
+    let patch = Arc::new(patch);
+    let kind = store.def.kind.clone();
+    let updated = store
+        .update(
+            &request.context(dry_run),
+            &request.info.name,
+            Arc::new(move |current| {
+                let mut patched = apply_patch(patch_type, current, &patch, &kind)?;
+                strip_nulls(&mut patched);
+                Ok(patched)
+            }),
+            subresource(&request),
+        )
+        .await?;
+    object_response(store, 200, output, to_bytes(&updated))
+}
+
+/// The DeleteOptions of a request: its body (kubectl sends one) and query.
+fn delete_options(request: &RestRequest, body: &[u8]) -> Result<DeleteOptions, ApiError> {
+    let body: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("error decoding DeleteOptions: {e}")))?
+    };
+    let preconditions = Preconditions {
+        uid: body["preconditions"]["uid"].as_str().map(str::to_string),
+        resource_version: body["preconditions"]["resourceVersion"].as_str().and_then(|rv| rv.parse().ok()),
+    };
+    let grace_period_seconds = match request.query.integer("gracePeriodSeconds")? {
+        Some(g) => Some(g),
+        None => body["gracePeriodSeconds"].as_i64(),
+    };
+    let policy = request.query.get("propagationPolicy").or(body["propagationPolicy"].as_str()).unwrap_or_default();
+    if !["", "Orphan", "Background", "Foreground"].contains(&policy) {
+        return Err(ApiError::invalid(
+            "meta.k8s.io",
+            "DeleteOptions",
+            "",
+            &[apimachinery::field::FieldError::not_supported(
+                "propagationPolicy",
+                json!(policy),
+                &["Foreground", "Background", "Orphan", "nil"],
+            )],
+        ));
+    }
+    let dry_run = request.query.dry_run()? || body["dryRun"].as_array().is_some_and(|d| d.iter().any(|v| v == "All"));
+    Ok(DeleteOptions { preconditions, grace_period_seconds, dry_run })
+}
+
+fn success_status(store: &Store, object: &Value) -> Value {
+    json!({
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Success",
+        "details": {
+            "name": object["metadata"]["name"],
+            "group": store.def.group,
+            "kind": store.def.plural,
+            "uid": object["metadata"]["uid"],
+        },
+    })
+}
+
+pub(super) async fn delete(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
+    let output = output(&request)?;
+    let body = request.read_body().await?;
+    let opts = delete_options(&request, &body)?;
+    let ctx = request.context(opts.dry_run);
+    match store.delete(&ctx, &request.info.name, opts).await? {
+        DeleteOutcome::Deleted(object) if store.strategy.return_deleted_object() => {
+            object_response(store, 200, output, to_bytes(&object))
+        }
+        DeleteOutcome::Deleted(object) => Ok(responses::json_value(200, &success_status(store, &object))),
+        DeleteOutcome::Pending(object) => object_response(store, 202, output, to_bytes(&object)),
+    }
+}
+
+pub(super) async fn delete_collection(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
+    let body = request.read_body().await?;
+    let opts = delete_options(&request, &body)?;
+    let ctx = request.context(opts.dry_run);
+    let list = store.list(&ctx, list_options(store, &request, false)?).await?;
+    let mut deleted = Vec::new();
+    for item in &list.items {
+        let object: Value = serde_json::from_slice(&item.data).map_err(|e| ApiError::internal(e.to_string()))?;
+        let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
+        let item_ctx = crate::registry::Context {
+            namespace: object["metadata"]["namespace"].as_str().unwrap_or_default().to_string(),
+            ..ctx.clone()
+        };
+        let opts = DeleteOptions { preconditions: Preconditions::default(), ..opts.clone() };
+        match store.delete(&item_ctx, &name, opts).await {
+            Ok(DeleteOutcome::Deleted(object) | DeleteOutcome::Pending(object)) => deleted.push(object),
+            Err(e) if e.code == 404 => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let body = json!({
+        "kind": format!("{}List", store.def.kind),
+        "apiVersion": store.def.api_version(),
+        "metadata": {"resourceVersion": list.resource_version.to_string()},
+        "items": deleted,
+    });
+    Ok(responses::json_value(200, &body))
+}

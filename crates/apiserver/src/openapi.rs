@@ -1,0 +1,123 @@
+//! OpenAPI v3 documents generated from the served resources: the root
+//! (`/openapi/v3`) lists one document per group version, and each document
+//! has the resource paths with upstream's `x-kubernetes-group-version-kind`
+//! and `x-kubernetes-action` extensions and the query parameters, so that
+//! kubectl finds that the server validates fields itself.
+
+use serde_json::{Map, Value, json};
+
+use crate::discovery::GroupSummary;
+use crate::resource::ResourceDef;
+
+/// The path of a group version's document: `api/v1` or `apis/apps/v1`.
+pub fn document_path(group: &str, version: &str) -> String {
+    if group.is_empty() { format!("api/{version}") } else { format!("apis/{group}/{version}") }
+}
+
+/// `/openapi/v3`: where each group version's document is.
+pub fn root(groups: &[GroupSummary]) -> Value {
+    let mut paths = Map::new();
+    for group in groups {
+        for version in &group.versions {
+            let path = document_path(&group.name, &version.version);
+            let url = format!("/openapi/v3/{path}?hash={}", document_hash(group, version));
+            paths.insert(path, json!({"serverRelativeURL": url}));
+        }
+    }
+    json!({"paths": paths})
+}
+
+fn document_hash(group: &GroupSummary, version: &crate::discovery::VersionSummary) -> String {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let mut hasher = DefaultHasher::new();
+    group.name.hash(&mut hasher);
+    for r in &version.resources {
+        r.plural.hash(&mut hasher);
+        r.verbs.hash(&mut hasher);
+    }
+    format!("{:016X}", hasher.finish())
+}
+
+fn parameter(name: &str, description: &str) -> Value {
+    json!({"name": name, "in": "query", "description": description, "schema": {"type": "string", "uniqueItems": true}})
+}
+
+fn schema_name(def: &ResourceDef) -> String {
+    let group = if def.group.is_empty() { "core".to_string() } else { def.group.clone() };
+    format!("{group}.{}.{}", def.version, def.kind)
+}
+
+fn operation(def: &ResourceDef, action: &str, write: bool) -> Value {
+    let mut params = vec![parameter("pretty", "If 'true', then the output is pretty printed.")];
+    if write {
+        params.push(parameter("dryRun", "When present, indicates that modifications should not be persisted."));
+        params.push(parameter(
+            "fieldManager",
+            "fieldManager is a name associated with the actor or entity that is making these changes.",
+        ));
+        params.push(parameter("fieldValidation", "fieldValidation instructs the server on how to handle objects in the request (POST/PUT/PATCH) containing unknown or duplicate fields."));
+    }
+    let schema = json!({"$ref": format!("#/components/schemas/{}", schema_name(def))});
+    json!({
+        "operationId": format!("{action}{}", def.kind),
+        "parameters": params,
+        "responses": {"200": {"description": "OK", "content": {"application/json": {"schema": schema}}}},
+        "x-kubernetes-action": action,
+        "x-kubernetes-group-version-kind": {"group": def.group, "version": def.version, "kind": def.kind},
+    })
+}
+
+/// One group version's document.
+pub fn document(group: &GroupSummary, version: &str) -> Option<Value> {
+    let served = group.versions.iter().find(|v| v.version == version)?;
+    let mut paths = Map::new();
+    let mut schemas = Map::new();
+    for def in &served.resources {
+        let base = format!("/{}", document_path(&def.group, &def.version));
+        let collection = if def.namespaced {
+            format!("{base}/namespaces/{{namespace}}/{}", def.plural)
+        } else {
+            format!("{base}/{}", def.plural)
+        };
+        let item = format!("{collection}/{{name}}");
+        let has = |verb: &str| def.verbs.contains(&verb);
+        let mut collection_ops = Map::new();
+        if has("list") {
+            collection_ops.insert("get".into(), operation(def, "list", false));
+        }
+        if has("create") {
+            collection_ops.insert("post".into(), operation(def, "post", true));
+        }
+        if has("deletecollection") {
+            collection_ops.insert("delete".into(), operation(def, "deletecollection", false));
+        }
+        let mut item_ops = Map::new();
+        if has("get") {
+            item_ops.insert("get".into(), operation(def, "get", false));
+        }
+        if has("update") {
+            item_ops.insert("put".into(), operation(def, "put", true));
+        }
+        if has("patch") {
+            item_ops.insert("patch".into(), operation(def, "patch", true));
+        }
+        if has("delete") {
+            item_ops.insert("delete".into(), operation(def, "delete", false));
+        }
+        paths.insert(collection, Value::Object(collection_ops));
+        paths.insert(item, Value::Object(item_ops));
+        schemas.insert(
+            schema_name(def),
+            json!({
+                "type": "object",
+                "x-kubernetes-group-version-kind": [{"group": def.group, "version": def.version, "kind": def.kind}],
+            }),
+        );
+    }
+    Some(json!({
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": "v1.35.0"},
+        "paths": paths,
+        "components": {"schemas": schemas},
+    }))
+}

@@ -1,0 +1,93 @@
+//! Upstream's RESTCreateStrategy / RESTUpdateStrategy / RESTDeleteStrategy:
+//! what is particular to one kind. Everything a kind does not override
+//! behaves as upstream's defaults do.
+
+use apimachinery::ApiError;
+use apimachinery::field::FieldError;
+use apimachinery::validation::NameRule;
+use async_trait::async_trait;
+use serde_json::Value;
+
+use super::table::TableConvertor;
+
+/// The behaviour of one kind.
+#[async_trait]
+pub trait Strategy: Send + Sync {
+    /// How the object's name must look.
+    fn name_rule(&self) -> NameRule {
+        NameRule::Subdomain
+    }
+
+    /// Normalizes a new object before validation (drop status, set
+    /// defaults).
+    fn prepare_for_create(&self, _object: &mut Value) {}
+
+    /// Normalizes an update before validation; `old` is the stored object.
+    fn prepare_for_update(&self, _new: &mut Value, _old: &Value) {}
+
+    /// Field errors of a new object, beyond metadata.
+    fn validate(&self, _object: &Value) -> Vec<FieldError> {
+        Vec::new()
+    }
+
+    /// Field errors of an update, beyond metadata; by default the same as
+    /// for a new object.
+    fn validate_update(&self, new: &Value, _old: &Value) -> Vec<FieldError> {
+        self.validate(new)
+    }
+
+    /// Fields that field selectors may use beyond `metadata.name` and
+    /// `metadata.namespace`, with their values.
+    fn selectable_fields(&self, _object: &Value) -> Vec<(String, String)> {
+        Vec::new()
+    }
+
+    /// The Table columns `kubectl get` prints.
+    fn table(&self) -> &dyn TableConvertor {
+        &super::table::DefaultTable
+    }
+
+    /// Work outside the object that must succeed before it is stored,
+    /// such as allocating a Service's cluster IP.
+    async fn before_create(&self, _object: &mut Value, _dry_run: bool) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// Work outside the object after it is gone, such as releasing a
+    /// cluster IP.
+    async fn after_delete(&self, _object: &Value) {}
+
+    /// For graceful deletion: the grace period to wait, or `None` to delete
+    /// at once (upstream: only bound pods wait).
+    fn grace_period(&self, _object: &Value, _requested: Option<i64>) -> Option<i64> {
+        None
+    }
+
+    /// Seconds after its last write that an object expires (events'
+    /// --event-ttl); `None` keeps it.
+    fn ttl_seconds(&self) -> Option<u64> {
+        None
+    }
+
+    /// Whether `metadata.generation` counts changes to the object's spec
+    /// (starting at 1 on create).
+    fn tracks_generation(&self) -> bool {
+        false
+    }
+
+    /// Whether a delete answers with the deleted object (as pods do) rather
+    /// than a Success Status.
+    fn return_deleted_object(&self) -> bool {
+        false
+    }
+
+    /// Whether an update without a resourceVersion is accepted.
+    fn allow_unconditional_update(&self) -> bool {
+        true
+    }
+}
+
+/// The strategy of kinds with no behaviour of their own.
+pub struct DefaultStrategy;
+
+impl Strategy for DefaultStrategy {}

@@ -1,0 +1,218 @@
+//! [`GenericApiServer`]: upstream's GenericAPIServer. Each server serves
+//! the API groups installed on it and hands every other request to its
+//! delegate, which makes the delegation chain
+//! Aggregator -> KubeAPIServer -> APIExtensionsServer -> NotFound.
+
+use std::sync::{Arc, RwLock};
+
+use apimachinery::ApiError;
+use axum::body::Body;
+use futures::future::BoxFuture;
+use http::{HeaderValue, header};
+use serde_json::Value;
+
+use crate::authn::UserInfo;
+use crate::discovery::{self, GroupSummary, VersionSummary};
+use crate::endpoints::{self, Query, RestRequest};
+use crate::negotiation::{Output, output_for};
+use crate::registry::Store;
+use crate::request_info::RequestInfo;
+use crate::responses::{self, Response};
+
+struct InstalledVersion {
+    version: String,
+    resources: Vec<Arc<Store>>,
+}
+
+struct InstalledGroup {
+    name: String,
+    versions: Vec<InstalledVersion>,
+}
+
+/// One server of the delegation chain.
+pub struct GenericApiServer {
+    /// The server's name, for logs: `aggregator`, `kube-apiserver`, ...
+    pub name: &'static str,
+    groups: RwLock<Vec<InstalledGroup>>,
+    delegate: Option<Arc<GenericApiServer>>,
+    serves_group_list: bool,
+}
+
+impl GenericApiServer {
+    /// A server with no groups yet, delegating to `delegate`. The head of the
+    /// chain sets `serves_group_list` to answer `/apis` for all of it.
+    pub fn new(name: &'static str, delegate: Option<Arc<GenericApiServer>>, serves_group_list: bool) -> Self {
+        GenericApiServer { name, groups: RwLock::new(Vec::new()), delegate, serves_group_list }
+    }
+
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<InstalledGroup>> {
+        self.groups.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Serves a resource. Versions are preferred in the order they are first
+    /// installed; resources appear in discovery in installation order.
+    pub fn install(&self, store: Arc<Store>) {
+        let mut groups = self.groups.write().unwrap_or_else(|p| p.into_inner());
+        let (group, version) = (store.def.group.clone(), store.def.version.clone());
+        let index = match groups.iter().position(|g| g.name == group) {
+            Some(i) => i,
+            None => {
+                groups.push(InstalledGroup { name: group, versions: Vec::new() });
+                groups.len() - 1
+            }
+        };
+        let installed = &mut groups[index];
+        let version_index = match installed.versions.iter().position(|v| v.version == version) {
+            Some(i) => i,
+            None => {
+                installed.versions.push(InstalledVersion { version, resources: Vec::new() });
+                installed.versions.len() - 1
+            }
+        };
+        let resources = &mut installed.versions[version_index].resources;
+        resources.retain(|s| s.def.plural != store.def.plural);
+        resources.push(store);
+    }
+
+    /// Stops serving a resource; a version or group left empty disappears.
+    pub fn uninstall(&self, group: &str, version: &str, plural: &str) {
+        let mut groups = self.groups.write().unwrap_or_else(|p| p.into_inner());
+        for g in groups.iter_mut().filter(|g| g.name == group) {
+            for v in g.versions.iter_mut().filter(|v| v.version == version) {
+                v.resources.retain(|s| s.def.plural != plural);
+            }
+            g.versions.retain(|v| !v.resources.is_empty());
+        }
+        groups.retain(|g| !g.versions.is_empty());
+    }
+
+    /// The store of a served resource, searching down the chain.
+    pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<Arc<Store>> {
+        let local = self
+            .read()
+            .iter()
+            .filter(|g| g.name == group)
+            .flat_map(|g| g.versions.iter())
+            .filter(|v| v.version == version)
+            .flat_map(|v| v.resources.iter())
+            .find(|s| s.def.plural == plural)
+            .cloned();
+        local.or_else(|| self.delegate.as_ref().and_then(|d| d.find(group, version, plural)))
+    }
+
+    fn local_summary(&self, group: &str) -> Option<GroupSummary> {
+        self.read().iter().find(|g| g.name == group).map(|g| GroupSummary {
+            name: g.name.clone(),
+            versions: g
+                .versions
+                .iter()
+                .map(|v| VersionSummary {
+                    version: v.version.clone(),
+                    resources: v.resources.iter().map(|s| s.def.clone()).collect(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Every group served by this server and those behind it, core included,
+    /// in chain order.
+    pub fn groups(&self) -> Vec<GroupSummary> {
+        let names: Vec<String> = self.read().iter().map(|g| g.name.clone()).collect();
+        let mut groups: Vec<GroupSummary> = names.iter().filter_map(|n| self.local_summary(n)).collect();
+        if let Some(delegate) = &self.delegate {
+            groups.extend(delegate.groups());
+        }
+        groups
+    }
+
+    /// Serves a request or hands it down the chain.
+    pub fn handle(
+        self: Arc<Self>,
+        request: http::Request<Body>,
+        info: RequestInfo,
+        user: UserInfo,
+    ) -> BoxFuture<'static, Response> {
+        Box::pin(async move {
+            let owned = match info.api_prefix.as_str() {
+                "api" => self.local_summary("").is_some(),
+                "apis" if info.api_group.is_empty() => self.serves_group_list,
+                "apis" => self.local_summary(&info.api_group).is_some(),
+                _ => false,
+            };
+            if !owned {
+                return match &self.delegate {
+                    Some(delegate) => delegate.clone().handle(request, info, user).await,
+                    None => responses::error(&ApiError::path_not_found()),
+                };
+            }
+            match self.serve(request, info, user).await {
+                Ok(response) => response,
+                Err(e) => responses::error(&e),
+            }
+        })
+    }
+
+    async fn serve(
+        &self,
+        request: http::Request<Body>,
+        info: RequestInfo,
+        user: UserInfo,
+    ) -> Result<Response, ApiError> {
+        if info.is_resource_request {
+            let store = self
+                .local_summary(&info.api_group)
+                .and_then(|_| self.find(&info.api_group, &info.api_version, &info.resource))
+                .ok_or_else(ApiError::path_not_found)?;
+            let (parts, body) = request.into_parts();
+            let shutdown = parts.extensions.get::<crate::serve::ShutdownSignal>().cloned();
+            let rest = RestRequest {
+                shutdown,
+                query: Query::parse(parts.uri.query()),
+                info,
+                user,
+                headers: parts.headers,
+                body: std::sync::Mutex::new(Some(body)),
+            };
+            return Ok(endpoints::serve(store, rest).await);
+        }
+        let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok());
+        let output = output_for(accept, None, true)?;
+        let document = match (info.api_prefix.as_str(), info.api_group.as_str(), info.api_version.as_str()) {
+            ("api", _, "") => {
+                let core = self.local_summary("").ok_or_else(ApiError::path_not_found)?;
+                if output == Output::AggregatedDiscovery {
+                    return Ok(aggregated_response(discovery::aggregated(&[core])));
+                }
+                discovery::api_versions(&core)
+            }
+            ("api", _, version) => {
+                let core = self.local_summary("").ok_or_else(ApiError::path_not_found)?;
+                let v = core.versions.iter().find(|v| v.version == version).ok_or_else(ApiError::path_not_found)?;
+                discovery::resource_list("", v)
+            }
+            ("apis", "", _) => {
+                let groups: Vec<GroupSummary> = self.groups().into_iter().filter(|g| !g.name.is_empty()).collect();
+                if output == Output::AggregatedDiscovery {
+                    return Ok(aggregated_response(discovery::aggregated(&groups)));
+                }
+                discovery::api_group_list(&groups)
+            }
+            ("apis", group, "") => {
+                discovery::api_group(&self.local_summary(group).ok_or_else(ApiError::path_not_found)?)
+            }
+            ("apis", group, version) => {
+                let summary = self.local_summary(group).ok_or_else(ApiError::path_not_found)?;
+                let v = summary.versions.iter().find(|v| v.version == version).ok_or_else(ApiError::path_not_found)?;
+                discovery::resource_list(group, v)
+            }
+            _ => return Err(ApiError::path_not_found()),
+        };
+        Ok(responses::json_value(200, &document))
+    }
+}
+
+fn aggregated_response(document: Value) -> Response {
+    let mut response = responses::json_value(200, &document);
+    response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(discovery::AGGREGATED_CONTENT_TYPE));
+    response
+}

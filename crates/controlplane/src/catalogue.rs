@@ -1,0 +1,135 @@
+//! The catalogue of built-in resources: one entry per resource with its
+//! registration facts, storage key and strategy. Adding a built-in resource
+//! means adding an entry here (and a strategy only if the kind has behaviour
+//! of its own).
+
+use std::sync::Arc;
+
+use apiserver::registry::Strategy;
+use apiserver::resource::ResourceDef;
+use apiserver::server::GenericApiServer;
+use apiserver::storage_factory::StorageFactory;
+
+use crate::Config;
+use crate::admission::NamespaceLifecycle;
+use crate::bootstrap;
+use crate::ipallocator::IpAllocator;
+use crate::strategies::*;
+
+/// One built-in resource.
+pub struct Entry {
+    /// Registration facts.
+    pub def: ResourceDef,
+    /// Upstream's storage key under the prefix, e.g. `services/specs`.
+    pub key: &'static str,
+    /// The kind's behaviour.
+    pub strategy: Arc<dyn Strategy>,
+}
+
+fn entry(def: ResourceDef, key: &'static str, strategy: Arc<dyn Strategy>) -> Entry {
+    Entry { def, key, strategy }
+}
+
+/// Every built-in resource in discovery order.
+pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
+    let core = |kind: &str, plural: &str, namespaced: bool| ResourceDef::new("", "v1", kind, plural, namespaced);
+    vec![
+        entry(
+            core("ConfigMap", "configmaps", true).short_names(&["cm"]),
+            "configmaps",
+            Arc::new(ConfigMapStrategy::default()),
+        ),
+        entry(
+            core("Endpoints", "endpoints", true).short_names(&["ep"]),
+            "services/endpoints",
+            Arc::new(EndpointsStrategy::default()),
+        ),
+        entry(
+            core("Event", "events", true).short_names(&["ev"]),
+            "events",
+            Arc::new(EventStrategy::new(config.event_ttl_seconds)),
+        ),
+        entry(
+            core("Namespace", "namespaces", false)
+                .short_names(&["ns"])
+                .verbs(&["create", "delete", "get", "list", "patch", "update", "watch"])
+                .with_subresource("finalize", "Namespace", "", "", &["update"])
+                .with_status(),
+            "namespaces",
+            Arc::new(NamespaceStrategy::default()),
+        ),
+        entry(
+            core("Node", "nodes", false).short_names(&["no"]).with_status(),
+            "minions",
+            Arc::new(NodeStrategy::default()),
+        ),
+        entry(
+            core("Pod", "pods", true)
+                .short_names(&["po"])
+                .categories(&["all"])
+                .with_subresource("binding", "Binding", "", "", &["create"])
+                .with_status(),
+            "pods",
+            Arc::new(PodStrategy::default()),
+        ),
+        entry(core("Secret", "secrets", true), "secrets", Arc::new(SecretStrategy::default())),
+        entry(
+            core("ServiceAccount", "serviceaccounts", true).short_names(&["sa"]),
+            "serviceaccounts",
+            Arc::new(ServiceAccountStrategy::default()),
+        ),
+        entry(
+            core("Service", "services", true)
+                .short_names(&["svc"])
+                .categories(&["all"])
+                .verbs(&["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"])
+                .with_status(),
+            "services/specs",
+            Arc::new(ServiceStrategy::new(allocator)),
+        ),
+        entry(
+            ResourceDef::new("apps", "v1", "Deployment", "deployments", true)
+                .short_names(&["deploy"])
+                .categories(&["all"])
+                .with_status()
+                .with_scale(),
+            "deployments",
+            Arc::new(DeploymentStrategy::default()),
+        ),
+        entry(
+            ResourceDef::new("coordination.k8s.io", "v1", "Lease", "leases", true),
+            "leases",
+            Arc::new(LeaseStrategy::default()),
+        ),
+    ]
+}
+
+/// Installs every built-in resource on `server`, with NamespaceLifecycle
+/// admission, and creates what must exist after start.
+pub async fn install(server: &GenericApiServer, config: &Config, factory: &StorageFactory) -> Result<(), String> {
+    let allocator = Arc::new(IpAllocator::new(&config.service_cluster_ip_range)?);
+    let namespace_strategy: Arc<dyn Strategy> = Arc::new(NamespaceStrategy::default());
+    let namespaces = factory.storage("namespaces", &namespace_strategy);
+    let mut factory = factory.clone();
+    factory.admission.push(Arc::new(NamespaceLifecycle {
+        namespaces: namespaces.clone(),
+        prefix: format!("{}/namespaces/", factory.prefix),
+    }));
+    let mut stores = Vec::new();
+    for Entry { def, key, strategy } in entries(config, allocator.clone()) {
+        let store = if key == "namespaces" {
+            Arc::new(apiserver::registry::Store::new(
+                def,
+                namespaces.clone(),
+                &format!("{}/{key}", factory.prefix),
+                strategy,
+                factory.admission.clone(),
+            ))
+        } else {
+            factory.store(def, key, strategy)
+        };
+        server.install(store.clone());
+        stores.push(store);
+    }
+    bootstrap::run(&stores, config, &allocator).await
+}

@@ -1,0 +1,41 @@
+//! The KubeAPIServer ("master") of the seeds: the built-in API groups.
+//! [`catalogue`] lists every built-in resource once; [`strategies`] holds
+//! the behaviour of kinds that have any; [`bootstrap`] creates what exists
+//! after start; [`admission`] has the control plane's admission plugins.
+
+pub mod admission;
+pub mod bootstrap;
+pub mod catalogue;
+pub mod ipallocator;
+pub mod strategies;
+
+use std::sync::Arc;
+
+use apiserver::server::GenericApiServer;
+use apiserver::storage_factory::StorageFactory;
+
+/// Settings of the built-in resources, from the server's flags.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// --service-cluster-ip-range, e.g. `10.0.0.0/24`.
+    pub service_cluster_ip_range: String,
+    /// --event-ttl in seconds.
+    pub event_ttl_seconds: u64,
+    /// The address and port clients reach the API server at, for the
+    /// `kubernetes` service's endpoints.
+    pub advertise_address: String,
+    /// The secure port.
+    pub secure_port: u16,
+}
+
+/// Builds the KubeAPIServer with every built-in resource installed,
+/// delegating to `delegate`.
+pub async fn new_server(
+    config: &Config,
+    factory: &StorageFactory,
+    delegate: Arc<GenericApiServer>,
+) -> Result<Arc<GenericApiServer>, String> {
+    let server = Arc::new(GenericApiServer::new("kube-apiserver", Some(delegate), false));
+    catalogue::install(&server, config, factory).await?;
+    Ok(server)
+}

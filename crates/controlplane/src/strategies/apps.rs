@@ -1,0 +1,160 @@
+//! Deployments: defaults, selector validation, generation, and NAME READY
+//! UP-TO-DATE AVAILABLE AGE.
+
+use apimachinery::LabelSelector;
+use apimachinery::field::FieldError;
+use apiserver::registry::Strategy;
+use apiserver::registry::table::{Column, Columns, TableConvertor};
+use serde_json::{Value, json};
+
+use super::{default_field, default_pod_spec, selector_string, text, validate_pod_spec};
+
+fn deployment_cells(d: &Value) -> Vec<Value> {
+    let int = |path: &[&str]| path.iter().try_fold(d, |v, k| v.get(*k)).and_then(Value::as_i64).unwrap_or(0);
+    let containers = d["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = containers.iter().map(|c| text(c, &["name"])).collect();
+    let images: Vec<&str> = containers.iter().map(|c| text(c, &["image"])).collect();
+    let selector = selector_string(&d["spec"]["selector"]["matchLabels"]);
+    vec![
+        json!(format!("{}/{}", int(&["status", "readyReplicas"]), int(&["spec", "replicas"]))),
+        json!(int(&["status", "updatedReplicas"])),
+        json!(int(&["status", "availableReplicas"])),
+        json!(names.join(",")),
+        json!(images.join(",")),
+        json!(selector),
+    ]
+}
+
+/// The deployment strategy.
+pub struct DeploymentStrategy(Columns<fn(&Value) -> Vec<Value>>);
+
+impl Default for DeploymentStrategy {
+    fn default() -> Self {
+        DeploymentStrategy(Columns {
+            columns: vec![
+                Column::new("Ready", "string", "Number of the pod with ready state"),
+                Column::new(
+                    "Up-to-date",
+                    "string",
+                    "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+                ),
+                Column::new(
+                    "Available",
+                    "string",
+                    "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+                ),
+                Column::wide("Containers", "string", "Names of each container in the template."),
+                Column::wide("Images", "string", "Images referenced by each container in the template."),
+                Column::wide(
+                    "Selector",
+                    "string",
+                    "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
+                ),
+            ],
+            cells: deployment_cells,
+        })
+    }
+}
+
+fn default_deployment(d: &mut Value) {
+    let Some(spec) = d.get_mut("spec") else { return };
+    default_field(spec, "replicas", json!(1));
+    default_field(spec, "revisionHistoryLimit", json!(10));
+    default_field(spec, "progressDeadlineSeconds", json!(600));
+    default_field(spec, "strategy", json!({"type": "RollingUpdate"}));
+    if text(spec, &["strategy", "type"]) == "RollingUpdate" {
+        default_field(&mut spec["strategy"], "rollingUpdate", json!({}));
+        default_field(&mut spec["strategy"]["rollingUpdate"], "maxUnavailable", json!("25%"));
+        default_field(&mut spec["strategy"]["rollingUpdate"], "maxSurge", json!("25%"));
+    }
+    if let Some(pod_spec) = spec.get_mut("template").and_then(|t| t.get_mut("spec")) {
+        default_pod_spec(pod_spec);
+    }
+}
+
+/// Checks that a selector is present and matches the template's labels.
+pub(crate) fn validate_selector(object: &Value) -> Vec<FieldError> {
+    let selector = &object["spec"]["selector"];
+    if selector.is_null() || selector.as_object().is_some_and(|m| m.is_empty()) {
+        return vec![FieldError::required("spec.selector", "")];
+    }
+    let mut clauses: Vec<String> = selector["matchLabels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    for expression in selector["matchExpressions"].as_array().into_iter().flatten() {
+        let values: Vec<&str> =
+            expression["values"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        let key = text(expression, &["key"]);
+        clauses.push(match text(expression, &["operator"]) {
+            "In" => format!("{key} in ({})", values.join(",")),
+            "NotIn" => format!("{key} notin ({})", values.join(",")),
+            "Exists" => key.to_string(),
+            _ => format!("!{key}"),
+        });
+    }
+    let parsed = match LabelSelector::parse(&clauses.join(",")) {
+        Ok(parsed) => parsed,
+        Err(e) => return vec![FieldError::invalid("spec.selector", selector.clone(), e.0)],
+    };
+    if parsed.is_empty() {
+        return vec![FieldError::invalid(
+            "spec.selector",
+            selector.clone(),
+            "empty selector is invalid for deployment",
+        )];
+    }
+    let labels: std::collections::BTreeMap<String, String> = object["spec"]["template"]["metadata"]["labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+        .collect();
+    if !parsed.matches(&labels) {
+        return vec![FieldError::invalid(
+            "spec.template.metadata.labels",
+            object["spec"]["template"]["metadata"]["labels"].clone(),
+            "`selector` does not match template `labels`",
+        )];
+    }
+    Vec::new()
+}
+
+impl Strategy for DeploymentStrategy {
+    fn prepare_for_create(&self, object: &mut Value) {
+        default_deployment(object);
+    }
+
+    fn prepare_for_update(&self, new: &mut Value, _old: &Value) {
+        default_deployment(new);
+    }
+
+    fn validate(&self, object: &Value) -> Vec<FieldError> {
+        let mut errors = validate_selector(object);
+        if let Some(replicas) = object["spec"]["replicas"].as_i64()
+            && replicas < 0
+        {
+            errors.push(FieldError::invalid("spec.replicas", json!(replicas), "must be greater than or equal to 0"));
+        }
+        errors.extend(validate_pod_spec(&object["spec"]["template"]["spec"], "spec.template.spec"));
+        errors
+    }
+
+    fn validate_update(&self, new: &Value, old: &Value) -> Vec<FieldError> {
+        let mut errors = self.validate(new);
+        if new["spec"]["selector"] != old["spec"]["selector"] {
+            errors.push(FieldError::invalid("spec.selector", new["spec"]["selector"].clone(), "field is immutable"));
+        }
+        errors
+    }
+
+    fn tracks_generation(&self) -> bool {
+        true
+    }
+
+    fn table(&self) -> &dyn TableConvertor {
+        &self.0
+    }
+}

@@ -1,0 +1,180 @@
+//! Nodes, Events and Leases.
+
+use apiserver::registry::Strategy;
+use apiserver::registry::table::{Column, Columns, TableConvertor};
+use serde_json::{Value, json};
+
+use super::text;
+
+type Cells = Columns<fn(&Value) -> Vec<Value>>;
+
+fn node_cells(node: &Value) -> Vec<Value> {
+    let ready = node["status"]["conditions"].as_array().into_iter().flatten().find(|c| c["type"] == "Ready");
+    let mut status = match ready.map(|c| text(c, &["status"])) {
+        Some("True") => "Ready".to_string(),
+        Some(_) => "NotReady".to_string(),
+        None => "Unknown".to_string(),
+    };
+    if node["spec"]["unschedulable"] == json!(true) {
+        status.push_str(",SchedulingDisabled");
+    }
+    let roles: Vec<String> = node["metadata"]["labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/").map(str::to_string))
+        .collect();
+    let internal = node["status"]["addresses"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["type"] == "InternalIP")
+        .map(|a| text(a, &["address"]).to_string());
+    let info = &node["status"]["nodeInfo"];
+    vec![
+        json!(status),
+        json!(if roles.is_empty() { "<none>".to_string() } else { roles.join(",") }),
+        json!(text(info, &["kubeletVersion"])),
+        json!(internal.unwrap_or_else(|| "<none>".into())),
+        json!("<none>"),
+        json!(text(info, &["osImage"])),
+        json!(text(info, &["kernelVersion"])),
+        json!(text(info, &["containerRuntimeVersion"])),
+    ]
+}
+
+/// Nodes: NAME STATUS ROLES AGE VERSION.
+pub struct NodeStrategy(Cells);
+
+impl Default for NodeStrategy {
+    fn default() -> Self {
+        NodeStrategy(Columns {
+            columns: vec![
+                Column::new("Status", "string", "The status of the node"),
+                Column::new("Roles", "string", "The roles of the node"),
+                Column::new("Version", "string", "Kubelet Version reported by the node."),
+                Column::wide(
+                    "Internal-IP",
+                    "string",
+                    "List of addresses reachable to the node. Queried from cloud provider, if available.",
+                ),
+                Column::wide(
+                    "External-IP",
+                    "string",
+                    "List of addresses reachable to the node. Queried from cloud provider, if available.",
+                ),
+                Column::wide(
+                    "OS-Image",
+                    "string",
+                    "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+                ),
+                Column::wide(
+                    "Kernel-Version",
+                    "string",
+                    "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+                ),
+                Column::wide(
+                    "Container-Runtime",
+                    "string",
+                    "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
+                ),
+            ],
+            cells: node_cells,
+        })
+    }
+}
+
+impl Strategy for NodeStrategy {
+    fn selectable_fields(&self, node: &Value) -> Vec<(String, String)> {
+        vec![("spec.unschedulable".into(), node["spec"]["unschedulable"].as_bool().unwrap_or(false).to_string())]
+    }
+
+    fn table(&self) -> &dyn TableConvertor {
+        &self.0
+    }
+}
+
+/// Events: TTL'd, with upstream's involvedObject field selectors.
+pub struct EventStrategy {
+    ttl_seconds: u64,
+    table: Cells,
+}
+
+impl EventStrategy {
+    /// Events that expire `ttl_seconds` after their last write.
+    pub fn new(ttl_seconds: u64) -> Self {
+        EventStrategy {
+            ttl_seconds,
+            table: Columns {
+                columns: vec![
+                    Column::new(
+                        "Type",
+                        "string",
+                        "Type of this event (Normal, Warning), new types could be added in the future.",
+                    ),
+                    Column::new(
+                        "Reason",
+                        "string",
+                        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+                    ),
+                    Column::new("Object", "string", "The object that this event is about."),
+                    Column::new("Message", "string", "A human-readable description of the status of this operation."),
+                ],
+                cells: |event| {
+                    let object = format!(
+                        "{}/{}",
+                        text(event, &["involvedObject", "kind"]).to_lowercase(),
+                        text(event, &["involvedObject", "name"])
+                    );
+                    vec![
+                        json!(text(event, &["type"])),
+                        json!(text(event, &["reason"])),
+                        json!(object),
+                        json!(text(event, &["message"])),
+                    ]
+                },
+            },
+        }
+    }
+}
+
+impl Strategy for EventStrategy {
+    fn ttl_seconds(&self) -> Option<u64> {
+        Some(self.ttl_seconds)
+    }
+
+    fn selectable_fields(&self, event: &Value) -> Vec<(String, String)> {
+        let mut fields: Vec<(String, String)> =
+            ["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"]
+                .iter()
+                .map(|f| (format!("involvedObject.{f}"), text(event, &["involvedObject", f]).to_string()))
+                .collect();
+        fields.push(("reason".into(), text(event, &["reason"]).to_string()));
+        fields.push(("reportingComponent".into(), text(event, &["reportingComponent"]).to_string()));
+        fields.push(("source".into(), text(event, &["source", "component"]).to_string()));
+        fields.push(("type".into(), text(event, &["type"]).to_string()));
+        fields
+    }
+
+    fn table(&self) -> &dyn TableConvertor {
+        &self.table
+    }
+}
+
+/// Leases: NAME HOLDER AGE.
+pub struct LeaseStrategy(Cells);
+
+impl Default for LeaseStrategy {
+    fn default() -> Self {
+        LeaseStrategy(Columns {
+            columns: vec![Column::new("Holder", "string", "The holder of the lease")],
+            cells: |lease| vec![json!(text(lease, &["spec", "holderIdentity"]))],
+        })
+    }
+}
+
+impl Strategy for LeaseStrategy {
+    fn table(&self) -> &dyn TableConvertor {
+        &self.0
+    }
+}

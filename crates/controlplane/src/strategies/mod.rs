@@ -1,0 +1,40 @@
+//! Strategies of the built-in kinds that have behaviour of their own:
+//! defaulting, validation, selectable fields and Table columns as upstream.
+
+mod apps;
+mod cluster;
+mod config;
+mod namespaces;
+mod pods;
+mod services;
+
+pub use apps::DeploymentStrategy;
+pub use cluster::{EventStrategy, LeaseStrategy, NodeStrategy};
+pub use config::{ConfigMapStrategy, SecretStrategy, ServiceAccountStrategy};
+pub use namespaces::NamespaceStrategy;
+pub use pods::{PodStrategy, default_pod_spec, validate_pod_spec};
+pub use services::{EndpointsStrategy, ServiceStrategy};
+
+use serde_json::Value;
+
+/// The string at a JSON path, or empty.
+pub(crate) fn text<'a>(value: &'a Value, path: &[&str]) -> &'a str {
+    path.iter().try_fold(value, |v, key| v.get(*key)).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// A label selector map as `k=v,k2=v2`, as kubectl prints selectors.
+pub(crate) fn selector_string(selector: &Value) -> String {
+    selector
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(","))
+        .unwrap_or_default()
+}
+
+/// Sets `object[field]` to `value` when it is missing or null.
+pub(crate) fn default_field(object: &mut Value, field: &str, value: Value) {
+    if object.get(field).is_none_or(Value::is_null)
+        && let Some(map) = object.as_object_mut()
+    {
+        map.insert(field.to_string(), value);
+    }
+}

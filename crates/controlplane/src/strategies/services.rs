@@ -1,0 +1,268 @@
+//! Services (cluster IP allocation, defaults, NAME TYPE CLUSTER-IP
+//! EXTERNAL-IP PORT(S) AGE) and Endpoints.
+
+use std::sync::Arc;
+
+use apimachinery::ApiError;
+use apimachinery::field::FieldError;
+use apimachinery::validation::NameRule;
+use apiserver::registry::Strategy;
+use apiserver::registry::table::{Column, Columns, TableConvertor};
+use async_trait::async_trait;
+use serde_json::{Value, json};
+
+use super::{default_field, selector_string, text};
+use crate::ipallocator::IpAllocator;
+
+type Cells = Columns<fn(&Value) -> Vec<Value>>;
+
+fn ports_cell(service: &Value) -> String {
+    let ports: Vec<String> = service["spec"]["ports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            let protocol = p["protocol"].as_str().unwrap_or("TCP");
+            match p["nodePort"].as_i64() {
+                Some(node_port) => format!("{}:{node_port}/{protocol}", p["port"]),
+                None => format!("{}/{protocol}", p["port"]),
+            }
+        })
+        .collect();
+    if ports.is_empty() { "<none>".into() } else { ports.join(",") }
+}
+
+fn service_cells(service: &Value) -> Vec<Value> {
+    let kind = text(service, &["spec", "type"]);
+    let cluster_ip = text(service, &["spec", "clusterIP"]);
+    let external: Vec<String> = service["status"]["loadBalancer"]["ingress"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["ip"].as_str().or(i["hostname"].as_str()).map(str::to_string))
+        .chain(
+            service["spec"]["externalIPs"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|i| i.as_str().map(str::to_string)),
+        )
+        .collect();
+    let external = match (kind, external.is_empty()) {
+        ("ExternalName", _) => text(service, &["spec", "externalName"]).to_string(),
+        ("LoadBalancer", true) => "<pending>".into(),
+        (_, true) => "<none>".into(),
+        (_, false) => external.join(","),
+    };
+    let selector = selector_string(&service["spec"]["selector"]);
+    vec![
+        json!(kind),
+        json!(if cluster_ip.is_empty() { "<none>" } else { cluster_ip }),
+        json!(external),
+        json!(ports_cell(service)),
+        json!(if selector.is_empty() { "<none>".to_string() } else { selector }),
+    ]
+}
+
+/// The service strategy, which owns the cluster IP allocator.
+pub struct ServiceStrategy {
+    allocator: Arc<IpAllocator>,
+    table: Cells,
+}
+
+impl ServiceStrategy {
+    /// A strategy allocating from `allocator`.
+    pub fn new(allocator: Arc<IpAllocator>) -> Self {
+        ServiceStrategy {
+            allocator,
+            table: Columns {
+                columns: vec![
+                    Column::new("Type", "string", "The type of the service."),
+                    Column::new("Cluster-IP", "string", "The IP address of the service."),
+                    Column::new("External-IP", "string", "The external IP address of the service."),
+                    Column::new("Port(s)", "string", "The ports of the service."),
+                    Column::wide(
+                        "Selector",
+                        "string",
+                        "Route service traffic to pods with label keys and values matching this selector.",
+                    ),
+                ],
+                cells: service_cells,
+            },
+        }
+    }
+}
+
+fn default_service(service: &mut Value) {
+    let Some(spec) = service.get_mut("spec") else { return };
+    default_field(spec, "type", json!("ClusterIP"));
+    default_field(spec, "sessionAffinity", json!("None"));
+    let external_name = text(spec, &["type"]) == "ExternalName";
+    if !external_name {
+        default_field(spec, "internalTrafficPolicy", json!("Cluster"));
+    }
+    if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
+        for port in ports {
+            default_field(port, "protocol", json!("TCP"));
+            let number = port["port"].clone();
+            default_field(port, "targetPort", number);
+        }
+    }
+}
+
+#[async_trait]
+impl Strategy for ServiceStrategy {
+    fn name_rule(&self) -> NameRule {
+        NameRule::Dns1035Label
+    }
+
+    fn prepare_for_create(&self, object: &mut Value) {
+        default_service(object);
+        object["status"] = json!({"loadBalancer": {}});
+    }
+
+    fn prepare_for_update(&self, new: &mut Value, old: &Value) {
+        default_service(new);
+        for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy"] {
+            if new["spec"][field].is_null() && !old["spec"][field].is_null() {
+                new["spec"][field] = old["spec"][field].clone();
+            }
+        }
+    }
+
+    fn validate(&self, service: &Value) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        let kind = text(service, &["spec", "type"]);
+        let supported = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];
+        if !supported.contains(&kind) {
+            errors.push(FieldError::not_supported("spec.type", json!(kind), &supported));
+        }
+        let ports = service["spec"]["ports"].as_array();
+        let headless = text(service, &["spec", "clusterIP"]) == "None";
+        if kind != "ExternalName" && !headless && ports.is_none_or(Vec::is_empty) {
+            errors.push(FieldError::required("spec.ports", ""));
+        }
+        let count = ports.map_or(0, Vec::len);
+        let mut names = Vec::new();
+        for (i, port) in ports.into_iter().flatten().enumerate() {
+            let name = text(port, &["name"]);
+            if count > 1 && name.is_empty() {
+                errors.push(FieldError::required(format!("spec.ports[{i}].name"), ""));
+            }
+            if !name.is_empty() {
+                if names.contains(&name) {
+                    errors.push(FieldError::duplicate(format!("spec.ports[{i}].name"), json!(name)));
+                }
+                names.push(name);
+            }
+            let number = port["port"].as_i64().unwrap_or(0);
+            if !(1..=65535).contains(&number) {
+                errors.push(FieldError::invalid(
+                    format!("spec.ports[{i}].port"),
+                    port["port"].clone(),
+                    "must be between 1 and 65535, inclusive",
+                ));
+            }
+            let protocol = text(port, &["protocol"]);
+            if !["TCP", "UDP", "SCTP"].contains(&protocol) {
+                errors.push(FieldError::not_supported(
+                    format!("spec.ports[{i}].protocol"),
+                    json!(protocol),
+                    &["SCTP", "TCP", "UDP"],
+                ));
+            }
+        }
+        errors
+    }
+
+    fn validate_update(&self, new: &Value, old: &Value) -> Vec<FieldError> {
+        let mut errors = self.validate(new);
+        let (before, after) = (text(old, &["spec", "clusterIP"]), text(new, &["spec", "clusterIP"]));
+        if !before.is_empty() && before != after && text(new, &["spec", "type"]) != "ExternalName" {
+            errors.push(FieldError::invalid("spec.clusterIPs[0]", json!(after), "may not change once set"));
+        }
+        errors
+    }
+
+    fn table(&self) -> &dyn TableConvertor {
+        &self.table
+    }
+
+    async fn before_create(&self, service: &mut Value, dry_run: bool) -> Result<(), ApiError> {
+        if text(service, &["spec", "type"]) == "ExternalName" {
+            return Ok(());
+        }
+        let requested = text(service, &["spec", "clusterIP"]).to_string();
+        let ip = match requested.as_str() {
+            "None" => {
+                service["spec"]["clusterIPs"] = json!(["None"]);
+                return Ok(());
+            }
+            "" => self
+                .allocator
+                .allocate_next()
+                .map_err(|e| ApiError::internal(format!("failed to allocate a serviceIP: {e}")))?,
+            ip => {
+                self.allocator.allocate(ip).map_err(|e| {
+                    let name = text(service, &["metadata", "name"]);
+                    ApiError::invalid(
+                        "",
+                        "Service",
+                        name,
+                        &[FieldError::invalid(
+                            "spec.clusterIPs",
+                            json!([ip]),
+                            format!("failed to allocate IP {ip}: {e}"),
+                        )],
+                    )
+                })?;
+                ip.to_string()
+            }
+        };
+        if dry_run {
+            self.allocator.release(&ip);
+        }
+        service["spec"]["clusterIP"] = json!(ip);
+        service["spec"]["clusterIPs"] = json!([ip]);
+        service["spec"]["ipFamilies"] = json!(["IPv4"]);
+        service["spec"]["ipFamilyPolicy"] = json!("SingleStack");
+        Ok(())
+    }
+
+    async fn after_delete(&self, service: &Value) {
+        let ip = text(service, &["spec", "clusterIP"]);
+        if !ip.is_empty() && ip != "None" {
+            self.allocator.release(ip);
+        }
+    }
+}
+
+fn endpoints_cell(endpoints: &Value) -> String {
+    let mut addresses = Vec::new();
+    for subset in endpoints["subsets"].as_array().into_iter().flatten() {
+        for address in subset["addresses"].as_array().into_iter().flatten() {
+            for port in subset["ports"].as_array().into_iter().flatten() {
+                addresses.push(format!("{}:{}", text(address, &["ip"]), port["port"]));
+            }
+        }
+    }
+    if addresses.is_empty() { "<none>".into() } else { addresses.join(",") }
+}
+
+/// Endpoints: NAME ENDPOINTS AGE.
+pub struct EndpointsStrategy(Cells);
+
+impl Default for EndpointsStrategy {
+    fn default() -> Self {
+        EndpointsStrategy(Columns {
+            columns: vec![Column::new("Endpoints", "string", "Endpoints of the service")],
+            cells: |ep| vec![json!(endpoints_cell(ep))],
+        })
+    }
+}
+
+impl Strategy for EndpointsStrategy {
+    fn table(&self) -> &dyn TableConvertor {
+        &self.0
+    }
+}

@@ -1,0 +1,142 @@
+//! Assembling and running the server from its options (upstream's
+//! CreateServerChain and Run).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use apiserver::admission::AdmissionChain;
+use apiserver::handler_chain::{Authenticator, ChainConfig, HandlerChain};
+use apiserver::nonresource::{HealthCheck, HealthChecks};
+use apiserver::storage_factory::StorageFactory;
+use storage::Backend;
+use storage::cacher::CacherConfig;
+use storage::embedded::EmbeddedBackend;
+use storage::etcd3::{EtcdBackend, EtcdConfig};
+use tokio::net::TcpListener;
+
+use crate::options::Options;
+use crate::pki::Pki;
+
+fn backend(options: &Options) -> Result<Arc<dyn Backend>> {
+    if options.etcd_servers.is_empty() {
+        let dir = options.data_dir.join("store");
+        return Ok(Arc::new(
+            EmbeddedBackend::open(&dir).with_context(|| format!("opening the store in {}", dir.display()))?,
+        ));
+    }
+    let config = EtcdConfig {
+        endpoints: options.etcd_servers.clone(),
+        ca_file: options.etcd_cafile.clone(),
+        cert_file: options.etcd_certfile.clone(),
+        key_file: options.etcd_keyfile.clone(),
+    };
+    Ok(Arc::new(EtcdBackend::connect(&config)?))
+}
+
+fn host_name() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/hostname").ok().map(|h| h.trim().to_string()).filter(|h| !h.is_empty())
+}
+
+/// Runs the server until SIGTERM or Ctrl-C.
+pub async fn run(options: Options) -> Result<()> {
+    let started = Instant::now();
+    std::fs::create_dir_all(&options.data_dir).with_context(|| format!("creating {}", options.data_dir.display()))?;
+    let client_address =
+        if options.bind_address == "0.0.0.0" { "127.0.0.1".to_string() } else { options.bind_address.clone() };
+    let pki = Pki::in_dir(&options.data_dir);
+    let mut sans = vec![
+        "localhost".to_string(),
+        "127.0.0.1".to_string(),
+        "kubernetes".into(),
+        "kubernetes.default".into(),
+        "kubernetes.default.svc".into(),
+    ];
+    sans.extend(host_name());
+    if !sans.contains(&client_address) {
+        sans.push(client_address.clone());
+    }
+    pki.ensure(&sans)?;
+    let server_url = format!("https://{client_address}:{}", options.secure_port);
+    let kubeconfig = options.data_dir.join("admin.kubeconfig");
+    pki.write_kubeconfig(&kubeconfig, &server_url)?;
+
+    let backend = backend(&options)?;
+    backend.current_revision().await.context("the store is not reachable")?;
+    let factory = StorageFactory {
+        backend: backend.clone(),
+        prefix: options.etcd_prefix.trim_end_matches('/').to_string(),
+        cacher: CacherConfig::default(),
+        admission: AdmissionChain::default(),
+    };
+    let compactor = storage::compactor::spawn(backend.clone(), options.etcd_compaction_interval);
+
+    let extensions = apiextensions::new_server(&factory);
+    let config = controlplane::Config {
+        service_cluster_ip_range: options.service_cluster_ip_range.clone(),
+        event_ttl_seconds: options.event_ttl.as_secs(),
+        advertise_address: client_address.clone(),
+        secure_port: options.secure_port,
+    };
+    let core = controlplane::new_server(&config, &factory, extensions).await.map_err(anyhow::Error::msg)?;
+    let aggregator = aggregator::new_server(&factory, core);
+
+    let mut authenticator = Authenticator::default();
+    if let Some(path) = &options.token_auth_file {
+        authenticator.tokens = Some(apiserver::authn::TokenFile::load(path).map_err(anyhow::Error::msg)?);
+    }
+    let store_backend = backend.clone();
+    let checks = HealthChecks {
+        live: vec![HealthCheck::new("etcd", move || {
+            let backend = store_backend.clone();
+            async move { backend.current_revision().await.map(|_| ()).map_err(|e| e.to_string()) }
+        })],
+        ready: Vec::new(),
+    };
+    let chain_config = ChainConfig {
+        max_requests_inflight: options.max_requests_inflight,
+        max_mutating_requests_inflight: options.max_mutating_requests_inflight,
+        request_timeout: options.request_timeout,
+    };
+    let chain = Arc::new(HandlerChain::new(aggregator, authenticator, checks, &chain_config));
+
+    let (cert, key) = match (&options.tls_cert_file, &options.tls_private_key_file) {
+        (Some(cert), Some(key)) => (cert.clone(), key.clone()),
+        _ => (pki.serving_cert.clone(), pki.serving_key.clone()),
+    };
+    let mut client_cas = vec![pki.ca_cert.as_path()];
+    if let Some(ca) = &options.client_ca_file {
+        client_cas.push(ca.as_path());
+    }
+    let tls = crate::tls::server_config(&cert, &key, &client_cas)?;
+    let address = format!("{}:{}", options.bind_address, options.secure_port);
+    let listener = TcpListener::bind(&address).await.with_context(|| format!("binding {address}"))?;
+    tracing::info!(address = %address, store = if options.etcd_servers.is_empty() { "embedded" } else { "etcd" }, started_in = ?started.elapsed(), "serving");
+    println!("ferrokube is serving on {server_url}");
+    println!("kubeconfig: {}", kubeconfig.display());
+    println!("  export KUBECONFIG={}", kubeconfig.canonicalize().unwrap_or(kubeconfig.clone()).display());
+    apiserver::serve::serve_tls(listener, tls, chain, shutdown_signal(), std::time::Duration::from_secs(60)).await;
+    compactor.abort();
+    tracing::info!("shut down");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => futures_pending().await,
+        }
+    };
+    tokio::select! {
+        _ = terminate => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::info!("shutting down: draining requests");
+}
+
+async fn futures_pending() {
+    std::future::pending::<()>().await
+}
