@@ -8,6 +8,7 @@ pub mod fields;
 pub mod gvk;
 pub mod labels;
 pub mod meta;
+pub mod protobuf;
 pub mod status;
 pub mod strategic_merge;
 pub mod validation;

@@ -87,6 +87,10 @@ pub fn decode_body(content_type: Option<&str>, body: &[u8]) -> Result<Value, Api
     let format = match essence {
         "application/json" | "" | "*/*" => BodyFormat::Json,
         "application/yaml" | "application/x-yaml" | "text/yaml" => BodyFormat::Yaml,
+        "application/vnd.kubernetes.protobuf" => {
+            return apimachinery::protobuf::decode(body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding protobuf: {e}")));
+        }
         other => return Err(ApiError::unsupported_media_type(other)),
     };
     decode_as(format, body)

@@ -37,7 +37,12 @@ fn find<'a>(stores: &'a [Arc<Store>], group: &str, plural: &str) -> Result<&'a A
 
 /// Creates `object` unless it exists.
 async fn ensure(store: &Store, namespace: &str, object: Value) -> Result<(), String> {
-    match store.create(&system_context(namespace), object).await {
+    let ctx = system_context(namespace);
+    let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
+    if store.get(&ctx, &name, None).await.is_ok() {
+        return Ok(());
+    }
+    match store.create(&ctx, object).await {
         Ok(_) => Ok(()),
         Err(e) if e.code == 409 => Ok(()),
         Err(e) => Err(format!("bootstrap: {}", e.message)),

@@ -61,7 +61,8 @@ fn default_deployment(d: &mut Value) {
     default_field(spec, "replicas", json!(1));
     default_field(spec, "revisionHistoryLimit", json!(10));
     default_field(spec, "progressDeadlineSeconds", json!(600));
-    default_field(spec, "strategy", json!({"type": "RollingUpdate"}));
+    default_field(spec, "strategy", json!({}));
+    default_field(&mut spec["strategy"], "type", json!("RollingUpdate"));
     if text(spec, &["strategy", "type"]) == "RollingUpdate" {
         default_field(&mut spec["strategy"], "rollingUpdate", json!({}));
         default_field(&mut spec["strategy"]["rollingUpdate"], "maxUnavailable", json!("25%"));
