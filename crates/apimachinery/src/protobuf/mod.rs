@@ -235,7 +235,7 @@ fn decode_message(schema: &Schema, message: &str, bytes: &[u8]) -> Result<Value,
                         (FieldType::Scalar(scalar), WireValue::Bytes(packed)) if scalar.is_numeric() => {
                             let mut packed_reader = Reader::new(packed);
                             while let Some(v) = packed_reader.next_varint()? {
-                                items.push(scalar.from_varint(v));
+                                items.push(scalar.decode_varint(v));
                             }
                         }
                         _ => items.push(decode_value(schema, item, value)?),
@@ -288,7 +288,7 @@ fn decode_value(schema: &Schema, field_type: &FieldType, value: WireValue<'_>) -
         (FieldType::Scalar(Scalar::String), WireValue::Bytes(b)) => json!(utf8(b)?),
         (FieldType::Scalar(Scalar::Bytes), WireValue::Bytes(b)) => json!(base64(b)),
         (FieldType::Scalar(Scalar::Double), WireValue::Fixed64(bits)) => json!(f64::from_bits(bits)),
-        (FieldType::Scalar(scalar), WireValue::Varint(v)) => scalar.from_varint(v),
+        (FieldType::Scalar(scalar), WireValue::Varint(v)) => scalar.decode_varint(v),
         (FieldType::Message(message), WireValue::Bytes(b)) => decode_message(schema, message, b)?,
         (_, other) => return Err(ProtobufError(format!("unexpected wire value {other:?} for {field_type:?}"))),
     })

@@ -23,7 +23,7 @@ impl Scalar {
         matches!(self, Scalar::Int32 | Scalar::Int64 | Scalar::Bool)
     }
 
-    pub(super) fn from_varint(self, v: u64) -> Value {
+    pub(super) fn decode_varint(self, v: u64) -> Value {
         match self {
             Scalar::Bool => json!(v != 0),
             Scalar::Int32 => json!(v as i64 as i32),
