@@ -1,0 +1,116 @@
+//! The real kubectl against a real ferrokube: the commands a newcomer runs.
+
+mod support;
+
+use support::Server;
+
+const DEPLOYMENT: &str = r#"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+  labels:
+    app: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      containers:
+      - name: nginx
+        image: nginx:1.27
+        ports:
+        - containerPort: 80
+"#;
+
+fn everyday_commands(server: &Server) {
+    let namespaces = server.ok(&["get", "ns", "-o", "name"]);
+    for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+        assert!(namespaces.contains(&format!("namespace/{ns}")), "{namespaces}");
+    }
+    server.ok(&["create", "namespace", "demo"]);
+    server.ok(&["create", "configmap", "settings", "--from-literal=mode=fast", "-n", "demo"]);
+    server.ok(&["create", "secret", "generic", "creds", "--from-literal=password=s3cret", "-n", "demo"]);
+    server.ok(&["create", "deployment", "api", "--image=nginx:1.27", "-n", "demo"]);
+    server.ok(&["create", "service", "clusterip", "api", "--tcp=80:8080", "-n", "demo"]);
+    assert_eq!(server.ok(&["get", "configmap", "settings", "-n", "demo", "-o", "jsonpath={.data.mode}"]), "fast");
+    assert_eq!(server.ok(&["get", "secret", "creds", "-n", "demo", "-o", "jsonpath={.data.password}"]), "czNjcmV0");
+    let services = server.ok(&["get", "svc", "-n", "demo"]);
+    assert!(services.starts_with("NAME   TYPE        CLUSTER-IP"), "{services}");
+    assert!(services.contains("80/TCP"), "{services}");
+
+    let file = server.data_dir.join("deployment.yaml");
+    std::fs::write(&file, DEPLOYMENT).unwrap();
+    let file = file.to_str().unwrap();
+    assert!(server.ok(&["create", "-f", file]).contains("deployment.apps/web created"));
+    server.ok(&["delete", "-f", file]);
+    assert!(server.ok(&["apply", "-f", file]).contains("deployment.apps/web created"));
+    std::fs::write(file, DEPLOYMENT.replace("replicas: 2", "replicas: 3")).unwrap();
+    assert!(server.ok(&["apply", "-f", file]).contains("deployment.apps/web configured"));
+    assert_eq!(server.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]), "3");
+    assert_eq!(server.ok(&["get", "deploy", "web", "-o", "jsonpath={.metadata.generation}"]), "2");
+
+    let table = server.ok(&["get", "deploy", "web"]);
+    assert!(table.starts_with("NAME   READY   UP-TO-DATE   AVAILABLE   AGE"), "{table}");
+    let wide = server.ok(&["get", "deploy", "web", "-o", "wide"]);
+    assert!(wide.contains("CONTAINERS") && wide.contains("nginx:1.27") && wide.contains("app=web"), "{wide}");
+    assert_eq!(server.ok(&["get", "deploy", "web", "-o", "name"]).trim(), "deployment.apps/web");
+    let custom = server.ok(&["get", "deploy", "web", "-o", "custom-columns=NAME:.metadata.name,IMAGE:.spec.template.spec.containers[0].image"]);
+    assert!(custom.contains("web    nginx:1.27"), "{custom}");
+    let json: serde_json::Value = serde_json::from_str(&server.ok(&["get", "deploy", "web", "-o", "json"])).unwrap();
+    assert_eq!(json["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], "IfNotPresent");
+    assert!(server.ok(&["get", "deploy", "web", "-o", "yaml"]).contains("terminationMessagePath: /dev/termination-log"));
+
+    server.ok(&["label", "deploy", "web", "tier=front"]);
+    server.ok(&["annotate", "deploy", "web", "owner=team-a"]);
+    assert_eq!(server.ok(&["get", "deploy", "-l", "tier=front", "-o", "name"]).trim(), "deployment.apps/web");
+    server.ok(&["patch", "deploy", "web", "--type=merge", "-p", r#"{"spec":{"replicas":1}}"#]);
+    server.ok(&["patch", "deploy", "web", "--type=json", "-p", r#"[{"op":"replace","path":"/spec/revisionHistoryLimit","value":5}]"#]);
+    server.ok(&["patch", "deploy", "web", "-p", r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.28"}]}}}}"#]);
+    let patched: serde_json::Value = serde_json::from_str(&server.ok(&["get", "deploy", "web", "-o", "json"])).unwrap();
+    assert_eq!(patched["spec"]["replicas"], 1);
+    assert_eq!(patched["spec"]["revisionHistoryLimit"], 5);
+    assert_eq!(patched["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.28");
+    assert_eq!(patched["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"], 80, "strategic merge keeps the rest of the container");
+    assert_eq!(patched["metadata"]["annotations"]["owner"], "team-a");
+
+    let resources = server.ok(&["api-resources"]);
+    assert!(resources.contains("deployments") && resources.contains("deploy") && resources.contains("apps/v1"), "{resources}");
+    let versions = server.ok(&["api-versions"]);
+    assert!(versions.lines().any(|l| l == "v1") && versions.lines().any(|l| l == "apps/v1"), "{versions}");
+
+    assert!(server.ok(&["delete", "configmap", "settings", "-n", "demo"]).contains("deleted"));
+    assert!(server.fails(&["get", "configmap", "settings", "-n", "demo"]).contains("configmaps \"settings\" not found"));
+}
+
+#[test]
+fn everyday_kubectl_commands_work_on_the_embedded_store() {
+    let server = Server::start();
+    everyday_commands(&server);
+}
+
+#[test]
+fn everyday_kubectl_commands_work_on_etcd() {
+    let etcd = testkit::EtcdServer::start();
+    let server = Server::start_with(&["--etcd-servers", &etcd.url]);
+    everyday_commands(&server);
+}
+
+#[test]
+fn objects_survive_a_restart_and_resource_versions_keep_rising() {
+    let mut server = Server::start();
+    server.ok(&["create", "configmap", "kept", "--from-literal=a=b"]);
+    let before: u64 = server.ok(&["get", "cm", "kept", "-o", "jsonpath={.metadata.resourceVersion}"]).parse().unwrap();
+    assert_eq!(server.stop().map(|s| s.success()), Some(true), "SIGTERM exits 0");
+    server.restart();
+    assert_eq!(server.ok(&["get", "cm", "kept", "-o", "jsonpath={.data.a}"]), "b");
+    server.ok(&["create", "configmap", "later", "--from-literal=a=b"]);
+    let after: u64 = server.ok(&["get", "cm", "later", "-o", "jsonpath={.metadata.resourceVersion}"]).parse().unwrap();
+    assert!(after > before, "{after} > {before}");
+}

@@ -1,0 +1,139 @@
+//! A real ferrokube process for end-to-end tests, and the real kubectl
+//! pointed at it.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// A running server with its own data directory and port.
+pub struct Server {
+    child: Option<Child>,
+    /// The data directory.
+    pub data_dir: PathBuf,
+    /// The HTTPS port.
+    pub port: u16,
+    /// Extra flags it was started with.
+    pub flags: Vec<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Starts a server on the embedded store.
+    pub fn start() -> Server {
+        Self::start_with(&[])
+    }
+
+    /// Starts a server with extra flags (e.g. `--etcd-servers`).
+    pub fn start_with(flags: &[&str]) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Server {
+            child: None,
+            data_dir: dir.path().to_path_buf(),
+            port: testkit::free_port(),
+            flags: flags.iter().map(|s| s.to_string()).collect(),
+            _dir: Some(dir),
+        };
+        server.launch();
+        server
+    }
+
+    fn launch(&mut self) {
+        let child = Command::new(env!("CARGO_BIN_EXE_ferrokube"))
+            .arg("--data-dir")
+            .arg(&self.data_dir)
+            .args(["--secure-port", &self.port.to_string()])
+            .args(&self.flags)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ferrokube");
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while Instant::now() < deadline {
+            if self.kubeconfig().exists() && self.kubectl(&["get", "--raw", "/readyz"]).status.success() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("ferrokube did not become ready");
+    }
+
+    /// Stops the server with SIGTERM and starts it again on the same data.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill").args(["-TERM", &child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = child.kill();
+        child.wait().ok()
+    }
+
+    /// The admin kubeconfig the server wrote.
+    pub fn kubeconfig(&self) -> PathBuf {
+        self.data_dir.join("admin.kubeconfig")
+    }
+
+    /// Runs kubectl against the server.
+    pub fn kubectl(&self, args: &[&str]) -> Output {
+        kubectl_in(&self.kubeconfig(), None, args, None)
+    }
+
+    /// Runs kubectl with standard input.
+    pub fn kubectl_stdin(&self, args: &[&str], input: &str) -> Output {
+        kubectl_in(&self.kubeconfig(), None, args, Some(input))
+    }
+
+    /// Runs kubectl and returns its stdout, failing the test if it fails.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.kubectl(args);
+        assert!(out.status.success(), "kubectl {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs kubectl expecting failure and returns its stderr.
+    pub fn fails(&self, args: &[&str]) -> String {
+        let out = self.kubectl(args);
+        assert!(!out.status.success(), "kubectl {args:?} unexpectedly succeeded: {}", String::from_utf8_lossy(&out.stdout));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// Runs kubectl with a kubeconfig, optionally with an environment variable
+/// and standard input.
+pub fn kubectl_in(kubeconfig: &Path, env: Option<(&str, &str)>, args: &[&str], input: Option<&str>) -> Output {
+    let mut command = Command::new("kubectl");
+    command.env("KUBECONFIG", kubeconfig).env("HOME", kubeconfig.parent().unwrap()).args(args);
+    if let Some((key, value)) = env {
+        command.env(key, value);
+    }
+    command.stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() });
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = command.spawn().expect("kubectl on PATH (scripts/test.sh installs it)");
+    if let Some(input) = input {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
