@@ -7,6 +7,19 @@ use serde_json::{Value, json};
 /// Every verb a fully writable resource supports, in upstream's order.
 pub const ALL_VERBS: [&str; 8] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"];
 
+/// Where a scalable resource keeps what its `scale` subresource shows:
+/// dotted paths such as `spec.replicas`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScalePaths {
+    /// The desired replicas (`spec.replicas`).
+    pub spec_replicas: String,
+    /// The observed replicas (`status.replicas`).
+    pub status_replicas: String,
+    /// The label selector: a string field, or a LabelSelector object
+    /// (built-in kinds keep `spec.selector`).
+    pub label_selector: Option<String>,
+}
+
 /// A subresource such as `status` or `scale`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubresourceDef {
@@ -20,6 +33,8 @@ pub struct SubresourceDef {
     pub version: String,
     /// Its verbs.
     pub verbs: Vec<&'static str>,
+    /// For `scale`: where the replicas and selector are.
+    pub scale: Option<ScalePaths>,
 }
 
 /// One served resource in one group version.
@@ -91,20 +106,33 @@ impl ResourceDef {
             group: String::new(),
             version: String::new(),
             verbs: vec!["get", "patch", "update"],
+            scale: None,
         });
         self
     }
 
-    /// Adds the `scale` subresource (autoscaling/v1 Scale).
-    pub fn with_scale(mut self) -> Self {
+    /// Adds the `scale` subresource (autoscaling/v1 Scale) over the given
+    /// paths.
+    pub fn with_scale(mut self, paths: ScalePaths) -> Self {
         self.subresources.push(SubresourceDef {
             name: "scale".into(),
             kind: "Scale".into(),
             group: "autoscaling".into(),
             version: "v1".into(),
             verbs: vec!["get", "patch", "update"],
+            scale: Some(paths),
         });
         self
+    }
+
+    /// The scale paths of the built-in workloads: `spec.replicas`,
+    /// `status.replicas` and the selector in `spec.selector`.
+    pub fn workload_scale(self) -> Self {
+        self.with_scale(ScalePaths {
+            spec_replicas: "spec.replicas".into(),
+            status_replicas: "status.replicas".into(),
+            label_selector: Some("spec.selector".into()),
+        })
     }
 
     /// Adds a subresource with its own kind and verbs.
@@ -122,6 +150,7 @@ impl ResourceDef {
             group: group.into(),
             version: version.into(),
             verbs: verbs.to_vec(),
+            scale: None,
         });
         self
     }

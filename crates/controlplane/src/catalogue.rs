@@ -92,9 +92,18 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
                 .short_names(&["deploy"])
                 .categories(&["all"])
                 .with_status()
-                .with_scale(),
+                .workload_scale(),
             "deployments",
             Arc::new(DeploymentStrategy::default()),
+        ),
+        entry(
+            ResourceDef::new("apps", "v1", "ReplicaSet", "replicasets", true)
+                .short_names(&["rs"])
+                .categories(&["all"])
+                .with_status()
+                .workload_scale(),
+            "replicasets",
+            Arc::new(ReplicaSetStrategy::default()),
         ),
         entry(
             ResourceDef::new("coordination.k8s.io", "v1", "Lease", "leases", true),

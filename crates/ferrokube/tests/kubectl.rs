@@ -61,32 +61,61 @@ fn everyday_commands(server: &Server) {
     let wide = server.ok(&["get", "deploy", "web", "-o", "wide"]);
     assert!(wide.contains("CONTAINERS") && wide.contains("nginx:1.27") && wide.contains("app=web"), "{wide}");
     assert_eq!(server.ok(&["get", "deploy", "web", "-o", "name"]).trim(), "deployment.apps/web");
-    let custom = server.ok(&["get", "deploy", "web", "-o", "custom-columns=NAME:.metadata.name,IMAGE:.spec.template.spec.containers[0].image"]);
+    let custom = server.ok(&[
+        "get",
+        "deploy",
+        "web",
+        "-o",
+        "custom-columns=NAME:.metadata.name,IMAGE:.spec.template.spec.containers[0].image",
+    ]);
     assert!(custom.contains("web    nginx:1.27"), "{custom}");
     let json: serde_json::Value = serde_json::from_str(&server.ok(&["get", "deploy", "web", "-o", "json"])).unwrap();
     assert_eq!(json["spec"]["template"]["spec"]["containers"][0]["imagePullPolicy"], "IfNotPresent");
-    assert!(server.ok(&["get", "deploy", "web", "-o", "yaml"]).contains("terminationMessagePath: /dev/termination-log"));
+    assert!(
+        server.ok(&["get", "deploy", "web", "-o", "yaml"]).contains("terminationMessagePath: /dev/termination-log")
+    );
 
     server.ok(&["label", "deploy", "web", "tier=front"]);
     server.ok(&["annotate", "deploy", "web", "owner=team-a"]);
     assert_eq!(server.ok(&["get", "deploy", "-l", "tier=front", "-o", "name"]).trim(), "deployment.apps/web");
     server.ok(&["patch", "deploy", "web", "--type=merge", "-p", r#"{"spec":{"replicas":1}}"#]);
-    server.ok(&["patch", "deploy", "web", "--type=json", "-p", r#"[{"op":"replace","path":"/spec/revisionHistoryLimit","value":5}]"#]);
-    server.ok(&["patch", "deploy", "web", "-p", r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.28"}]}}}}"#]);
+    server.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "--type=json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/revisionHistoryLimit","value":5}]"#,
+    ]);
+    server.ok(&[
+        "patch",
+        "deploy",
+        "web",
+        "-p",
+        r#"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.28"}]}}}}"#,
+    ]);
     let patched: serde_json::Value = serde_json::from_str(&server.ok(&["get", "deploy", "web", "-o", "json"])).unwrap();
     assert_eq!(patched["spec"]["replicas"], 1);
     assert_eq!(patched["spec"]["revisionHistoryLimit"], 5);
     assert_eq!(patched["spec"]["template"]["spec"]["containers"][0]["image"], "nginx:1.28");
-    assert_eq!(patched["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"], 80, "strategic merge keeps the rest of the container");
+    assert_eq!(
+        patched["spec"]["template"]["spec"]["containers"][0]["ports"][0]["containerPort"], 80,
+        "strategic merge keeps the rest of the container"
+    );
     assert_eq!(patched["metadata"]["annotations"]["owner"], "team-a");
 
     let resources = server.ok(&["api-resources"]);
-    assert!(resources.contains("deployments") && resources.contains("deploy") && resources.contains("apps/v1"), "{resources}");
+    assert!(
+        resources.contains("deployments") && resources.contains("deploy") && resources.contains("apps/v1"),
+        "{resources}"
+    );
     let versions = server.ok(&["api-versions"]);
     assert!(versions.lines().any(|l| l == "v1") && versions.lines().any(|l| l == "apps/v1"), "{versions}");
 
     assert!(server.ok(&["delete", "configmap", "settings", "-n", "demo"]).contains("deleted"));
-    assert!(server.fails(&["get", "configmap", "settings", "-n", "demo"]).contains("configmaps \"settings\" not found"));
+    assert!(
+        server.fails(&["get", "configmap", "settings", "-n", "demo"]).contains("configmaps \"settings\" not found")
+    );
 }
 
 #[test]

@@ -6,6 +6,7 @@
 mod patch;
 pub mod query;
 mod reads;
+mod scale;
 mod watch;
 mod writes;
 
@@ -98,6 +99,9 @@ async fn handle(store: Arc<Store>, request: RestRequest) -> Result<Response, Api
         ("patch", "" | "status") => writes::patch(&store, request).await,
         ("delete", "") => writes::delete(&store, request).await,
         ("deletecollection", "") => writes::delete_collection(&store, request).await,
+        ("get", "scale") => scale::get(&store, &request).await,
+        ("update", "scale") => scale::update(&store, request).await,
+        ("patch", "scale") => scale::patch(&store, request).await,
         _ => Err(ApiError::method_not_supported(&store.def.group_resource(), &verb)),
     }
 }

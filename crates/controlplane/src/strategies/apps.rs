@@ -3,6 +3,7 @@
 
 use apimachinery::LabelSelector;
 use apimachinery::field::FieldError;
+use apimachinery::labels::selector_to_string;
 use apiserver::registry::Strategy;
 use apiserver::registry::table::{Column, Columns, TableConvertor};
 use serde_json::{Value, json};
@@ -79,24 +80,7 @@ pub(crate) fn validate_selector(object: &Value) -> Vec<FieldError> {
     if selector.is_null() || selector.as_object().is_some_and(|m| m.is_empty()) {
         return vec![FieldError::required("spec.selector", "")];
     }
-    let mut clauses: Vec<String> = selector["matchLabels"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-        .collect();
-    for expression in selector["matchExpressions"].as_array().into_iter().flatten() {
-        let values: Vec<&str> =
-            expression["values"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
-        let key = text(expression, &["key"]);
-        clauses.push(match text(expression, &["operator"]) {
-            "In" => format!("{key} in ({})", values.join(",")),
-            "NotIn" => format!("{key} notin ({})", values.join(",")),
-            "Exists" => key.to_string(),
-            _ => format!("!{key}"),
-        });
-    }
-    let parsed = match LabelSelector::parse(&clauses.join(",")) {
+    let parsed = match LabelSelector::parse(&selector_to_string(selector)) {
         Ok(parsed) => parsed,
         Err(e) => return vec![FieldError::invalid("spec.selector", selector.clone(), e.0)],
     };
@@ -149,6 +133,74 @@ impl Strategy for DeploymentStrategy {
             errors.push(FieldError::invalid("spec.selector", new["spec"]["selector"].clone(), "field is immutable"));
         }
         errors
+    }
+
+    fn tracks_generation(&self) -> bool {
+        true
+    }
+
+    fn table(&self) -> &dyn TableConvertor {
+        &self.0
+    }
+}
+
+fn replicaset_cells(rs: &Value) -> Vec<Value> {
+    let int = |path: &[&str]| path.iter().try_fold(rs, |v, k| v.get(*k)).and_then(Value::as_i64).unwrap_or(0);
+    let containers = rs["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default();
+    let names: Vec<&str> = containers.iter().map(|c| text(c, &["name"])).collect();
+    let images: Vec<&str> = containers.iter().map(|c| text(c, &["image"])).collect();
+    vec![
+        json!(int(&["spec", "replicas"])),
+        json!(int(&["status", "replicas"])),
+        json!(int(&["status", "readyReplicas"])),
+        json!(names.join(",")),
+        json!(images.join(",")),
+        json!(selector_string(&rs["spec"]["selector"]["matchLabels"])),
+    ]
+}
+
+/// ReplicaSets: NAME DESIRED CURRENT READY AGE, validated like deployments.
+pub struct ReplicaSetStrategy(Columns<fn(&Value) -> Vec<Value>>);
+
+impl Default for ReplicaSetStrategy {
+    fn default() -> Self {
+        ReplicaSetStrategy(Columns {
+            columns: vec![
+                Column::new("Desired", "integer", "Number of desired pods."),
+                Column::new("Current", "integer", "Number of actual replicas."),
+                Column::new("Ready", "integer", "Number of ready replicas."),
+                Column::wide("Containers", "string", "Names of each container in the template."),
+                Column::wide("Images", "string", "Images referenced by each container in the template."),
+                Column::wide("Selector", "string", "Label query over pods that should match the replica count."),
+            ],
+            cells: replicaset_cells,
+        })
+    }
+}
+
+fn default_replicaset(rs: &mut Value) {
+    let Some(spec) = rs.get_mut("spec") else { return };
+    default_field(spec, "replicas", json!(1));
+    if let Some(pod_spec) = spec.get_mut("template").and_then(|t| t.get_mut("spec")) {
+        default_pod_spec(pod_spec);
+    }
+}
+
+impl Strategy for ReplicaSetStrategy {
+    fn prepare_for_create(&self, object: &mut Value) {
+        default_replicaset(object);
+    }
+
+    fn prepare_for_update(&self, new: &mut Value, _old: &Value) {
+        default_replicaset(new);
+    }
+
+    fn validate(&self, object: &Value) -> Vec<FieldError> {
+        DeploymentStrategy::default().validate(object)
+    }
+
+    fn validate_update(&self, new: &Value, old: &Value) -> Vec<FieldError> {
+        DeploymentStrategy::default().validate_update(new, old)
     }
 
     fn tracks_generation(&self) -> bool {

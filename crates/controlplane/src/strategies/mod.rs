@@ -8,7 +8,7 @@ mod namespaces;
 mod pods;
 mod services;
 
-pub use apps::DeploymentStrategy;
+pub use apps::{DeploymentStrategy, ReplicaSetStrategy};
 pub use cluster::{EventStrategy, LeaseStrategy, NodeStrategy};
 pub use config::{ConfigMapStrategy, SecretStrategy, ServiceAccountStrategy};
 pub use namespaces::NamespaceStrategy;

@@ -106,7 +106,11 @@ impl Server {
     /// Runs kubectl expecting failure and returns its stderr.
     pub fn fails(&self, args: &[&str]) -> String {
         let out = self.kubectl(args);
-        assert!(!out.status.success(), "kubectl {args:?} unexpectedly succeeded: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(
+            !out.status.success(),
+            "kubectl {args:?} unexpectedly succeeded: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
         String::from_utf8_lossy(&out.stderr).into_owned()
     }
 }
@@ -136,4 +140,52 @@ pub fn kubectl_in(kubeconfig: &Path, env: Option<(&str, &str)>, args: &[&str], i
         child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
     }
     child.wait_with_output().unwrap()
+}
+
+impl Server {
+    /// A kube-rs client with the admin credentials.
+    pub async fn client(&self) -> kube::Client {
+        let kubeconfig = kube::config::Kubeconfig::read_from(self.kubeconfig()).unwrap();
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap();
+        kube::Client::try_from(config).unwrap()
+    }
+
+    /// A kube-rs client that trusts the server but presents no credentials,
+    /// or the given bearer token.
+    pub async fn client_without_certificate(&self, token: Option<&str>) -> kube::Client {
+        let mut kubeconfig = kube::config::Kubeconfig::read_from(self.kubeconfig()).unwrap();
+        for user in &mut kubeconfig.auth_infos {
+            if let Some(auth) = user.auth_info.as_mut() {
+                auth.client_certificate_data = None;
+                auth.client_key_data = None;
+                auth.token = token.map(|t| t.to_string().into());
+            }
+        }
+        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap();
+        kube::Client::try_from(config).unwrap()
+    }
+}
+
+/// Sends a raw request and returns the status code and the body as JSON
+/// (or a JSON string when it is not JSON).
+pub async fn raw(
+    client: &kube::Client,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", content_type)
+        .header("accept", "application/json")
+        .body(body)
+        .unwrap();
+    let response = client.send(request.map(kube::client::Body::from)).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+    (status, body)
 }
