@@ -143,3 +143,57 @@ fn objects_survive_a_restart_and_resource_versions_keep_rising() {
     let after: u64 = server.ok(&["get", "cm", "later", "-o", "jsonpath={.metadata.resourceVersion}"]).parse().unwrap();
     assert!(after > before, "{after} > {before}");
 }
+
+#[test]
+fn watch_scale_edit_describe_and_wait() {
+    let server = Server::start();
+    let file = server.data_dir.join("deployment.yaml");
+    std::fs::write(&file, DEPLOYMENT).unwrap();
+    server.ok(&["apply", "-f", file.to_str().unwrap()]);
+
+    let mut watch = std::process::Command::new("kubectl")
+        .env("KUBECONFIG", server.kubeconfig())
+        .args(["get", "configmaps", "-w", "--request-timeout=30s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = watch.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines_tx.send(line);
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    server.ok(&["create", "configmap", "seen-by-watch", "--from-literal=a=b"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    let mut saw = false;
+    while !saw && std::time::Instant::now() < deadline {
+        if let Ok(line) = lines_rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            saw = line.starts_with("seen-by-watch");
+        }
+    }
+    let _ = watch.kill();
+    let _ = watch.wait();
+    assert!(saw, "kubectl get -w printed the configmap another command created");
+
+    assert!(server.ok(&["scale", "deployment", "web", "--replicas=5"]).contains("scaled"));
+    assert_eq!(server.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]), "5");
+    let scale = server.ok(&["get", "--raw", "/apis/apps/v1/namespaces/default/deployments/web/scale"]);
+    let scale: serde_json::Value = serde_json::from_str(&scale).unwrap();
+    assert_eq!((scale["kind"].as_str(), scale["spec"]["replicas"].as_i64()), (Some("Scale"), Some(5)));
+    assert_eq!(scale["status"]["selector"], "app=web");
+
+    let edited = support::kubectl_in(&server.kubeconfig(), Some(("KUBE_EDITOR", "sed -i s/replicas:.5/replicas:\\ 7/")), &["edit", "deployment", "web"], None);
+    assert!(edited.status.success(), "{}", String::from_utf8_lossy(&edited.stderr));
+    assert_eq!(server.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]), "7");
+
+    let described = server.ok(&["describe", "deployment", "web"]);
+    assert!(described.contains("Name:") && described.contains("web") && described.contains("nginx:1.27"), "{described}");
+
+    server.ok(&["delete", "deployment", "web", "--wait=false"]);
+    server.ok(&["wait", "--for=delete", "deployment/web", "--timeout=20s"]);
+    assert!(server.fails(&["get", "deployment", "web"]).contains("not found"));
+}
