@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use apiserver::registry::Strategy;
 use apiserver::registry::table::{Column, Columns, TableConvertor};
-use apiserver::resource::ResourceDef;
+use apiserver::resource::{ResourceDef, schema_of};
 use apiserver::server::GenericApiServer;
 use apiserver::storage_factory::StorageFactory;
 use serde_json::{Value, json};
@@ -57,6 +57,7 @@ impl Strategy for ApiServiceStrategy {
 /// The resource definition of APIServices.
 pub fn apiservice_resource() -> ResourceDef {
     ResourceDef::new("apiregistration.k8s.io", "v1", "APIService", "apiservices", false)
+        .schema(schema_of::<k8s_openapi::kube_aggregator::pkg::apis::apiregistration::v1::APIService>)
         .categories(&["api-extensions"])
         .with_status()
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use apiserver::registry::Strategy;
 use apiserver::registry::table::TableConvertor;
-use apiserver::resource::ResourceDef;
+use apiserver::resource::{ResourceDef, schema_of};
 use apiserver::server::GenericApiServer;
 use apiserver::storage_factory::StorageFactory;
 
@@ -26,6 +26,9 @@ impl Strategy for CrdStrategy {
 /// The resource definition of CustomResourceDefinitions.
 pub fn crd_resource() -> ResourceDef {
     ResourceDef::new("apiextensions.k8s.io", "v1", "CustomResourceDefinition", "customresourcedefinitions", false)
+        .schema(
+            schema_of::<k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition>,
+        )
         .short_names(&["crd", "crds"])
         .categories(&["api-extensions"])
         .with_status()

@@ -37,8 +37,17 @@ pub struct SubresourceDef {
     pub scale: Option<ScalePaths>,
 }
 
+/// Adds a kind's OpenAPI schema (and those it references) to a generator
+/// and returns the reference to it; built-in kinds use k8s-openapi's.
+pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
+
+/// The schema function of a k8s-openapi type.
+pub fn schema_of<T: schemars::JsonSchema>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    generator.subschema_for::<T>()
+}
+
 /// One served resource in one group version.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct ResourceDef {
     /// API group; empty for core.
     pub group: String,
@@ -60,6 +69,9 @@ pub struct ResourceDef {
     pub verbs: Vec<&'static str>,
     /// Subresources.
     pub subresources: Vec<SubresourceDef>,
+    /// The kind's OpenAPI schema, for /openapi, strategic merge patch and
+    /// field validation.
+    pub schema: Option<SchemaFn>,
 }
 
 impl ResourceDef {
@@ -76,7 +88,14 @@ impl ResourceDef {
             namespaced,
             verbs: ALL_VERBS.to_vec(),
             subresources: Vec::new(),
+            schema: None,
         }
+    }
+
+    /// Sets the kind's OpenAPI schema.
+    pub fn schema(mut self, schema: SchemaFn) -> Self {
+        self.schema = Some(schema);
+        self
     }
 
     /// Adds short names.

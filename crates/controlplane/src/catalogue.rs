@@ -6,9 +6,12 @@
 use std::sync::Arc;
 
 use apiserver::registry::Strategy;
-use apiserver::resource::ResourceDef;
+use apiserver::resource::{ResourceDef, schema_of};
 use apiserver::server::GenericApiServer;
 use apiserver::storage_factory::StorageFactory;
+use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::coordination::v1 as coordination;
+use k8s_openapi::api::core::v1 as core;
 
 use crate::Config;
 use crate::admission::NamespaceLifecycle;
@@ -35,22 +38,23 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
     let core = |kind: &str, plural: &str, namespaced: bool| ResourceDef::new("", "v1", kind, plural, namespaced);
     vec![
         entry(
-            core("ConfigMap", "configmaps", true).short_names(&["cm"]),
+            core("ConfigMap", "configmaps", true).schema(schema_of::<core::ConfigMap>).short_names(&["cm"]),
             "configmaps",
             Arc::new(ConfigMapStrategy::default()),
         ),
         entry(
-            core("Endpoints", "endpoints", true).short_names(&["ep"]),
+            core("Endpoints", "endpoints", true).schema(schema_of::<core::Endpoints>).short_names(&["ep"]),
             "services/endpoints",
             Arc::new(EndpointsStrategy::default()),
         ),
         entry(
-            core("Event", "events", true).short_names(&["ev"]),
+            core("Event", "events", true).schema(schema_of::<core::Event>).short_names(&["ev"]),
             "events",
             Arc::new(EventStrategy::new(config.event_ttl_seconds)),
         ),
         entry(
             core("Namespace", "namespaces", false)
+                .schema(schema_of::<core::Namespace>)
                 .short_names(&["ns"])
                 .verbs(&["create", "delete", "get", "list", "patch", "update", "watch"])
                 .with_subresource("finalize", "Namespace", "", "", &["update"])
@@ -59,12 +63,13 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
             Arc::new(NamespaceStrategy::default()),
         ),
         entry(
-            core("Node", "nodes", false).short_names(&["no"]).with_status(),
+            core("Node", "nodes", false).schema(schema_of::<core::Node>).short_names(&["no"]).with_status(),
             "minions",
             Arc::new(NodeStrategy::default()),
         ),
         entry(
             core("Pod", "pods", true)
+                .schema(schema_of::<core::Pod>)
                 .short_names(&["po"])
                 .categories(&["all"])
                 .with_subresource("binding", "Binding", "", "", &["create"])
@@ -72,14 +77,21 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
             "pods",
             Arc::new(PodStrategy::default()),
         ),
-        entry(core("Secret", "secrets", true), "secrets", Arc::new(SecretStrategy::default())),
         entry(
-            core("ServiceAccount", "serviceaccounts", true).short_names(&["sa"]),
+            core("Secret", "secrets", true).schema(schema_of::<core::Secret>),
+            "secrets",
+            Arc::new(SecretStrategy::default()),
+        ),
+        entry(
+            core("ServiceAccount", "serviceaccounts", true)
+                .schema(schema_of::<core::ServiceAccount>)
+                .short_names(&["sa"]),
             "serviceaccounts",
             Arc::new(ServiceAccountStrategy::default()),
         ),
         entry(
             core("Service", "services", true)
+                .schema(schema_of::<core::Service>)
                 .short_names(&["svc"])
                 .categories(&["all"])
                 .verbs(&["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"])
@@ -89,6 +101,7 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
         ),
         entry(
             ResourceDef::new("apps", "v1", "Deployment", "deployments", true)
+                .schema(schema_of::<apps::Deployment>)
                 .short_names(&["deploy"])
                 .categories(&["all"])
                 .with_status()
@@ -98,6 +111,7 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
         ),
         entry(
             ResourceDef::new("apps", "v1", "ReplicaSet", "replicasets", true)
+                .schema(schema_of::<apps::ReplicaSet>)
                 .short_names(&["rs"])
                 .categories(&["all"])
                 .with_status()
@@ -106,7 +120,8 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
             Arc::new(ReplicaSetStrategy::default()),
         ),
         entry(
-            ResourceDef::new("coordination.k8s.io", "v1", "Lease", "leases", true),
+            ResourceDef::new("coordination.k8s.io", "v1", "Lease", "leases", true)
+                .schema(schema_of::<coordination::Lease>),
             "leases",
             Arc::new(LeaseStrategy::default()),
         ),

@@ -104,6 +104,12 @@ fn everyday_commands(server: &Server) {
     );
     assert_eq!(patched["metadata"]["annotations"]["owner"], "team-a");
 
+    let explained = server.ok(&["explain", "pod.spec.containers"]);
+    assert!(
+        explained.contains("FIELD: containers <[]Container>") && explained.contains("imagePullPolicy"),
+        "{explained}"
+    );
+
     let resources = server.ok(&["api-resources"]);
     assert!(
         resources.contains("deployments") && resources.contains("deploy") && resources.contains("apps/v1"),
@@ -186,12 +192,20 @@ fn watch_scale_edit_describe_and_wait() {
     assert_eq!((scale["kind"].as_str(), scale["spec"]["replicas"].as_i64()), (Some("Scale"), Some(5)));
     assert_eq!(scale["status"]["selector"], "app=web");
 
-    let edited = support::kubectl_in(&server.kubeconfig(), Some(("KUBE_EDITOR", "sed -i s/replicas:.5/replicas:\\ 7/")), &["edit", "deployment", "web"], None);
+    let edited = support::kubectl_in(
+        &server.kubeconfig(),
+        Some(("KUBE_EDITOR", "sed -i s/replicas:.5/replicas:\\ 7/")),
+        &["edit", "deployment", "web"],
+        None,
+    );
     assert!(edited.status.success(), "{}", String::from_utf8_lossy(&edited.stderr));
     assert_eq!(server.ok(&["get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"]), "7");
 
     let described = server.ok(&["describe", "deployment", "web"]);
-    assert!(described.contains("Name:") && described.contains("web") && described.contains("nginx:1.27"), "{described}");
+    assert!(
+        described.contains("Name:") && described.contains("web") && described.contains("nginx:1.27"),
+        "{described}"
+    );
 
     server.ok(&["delete", "deployment", "web", "--wait=false"]);
     server.ok(&["wait", "--for=delete", "deployment/web", "--timeout=20s"]);

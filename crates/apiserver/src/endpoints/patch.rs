@@ -32,8 +32,15 @@ impl PatchType {
     }
 }
 
-/// Applies a decoded patch to the current object.
-pub fn apply_patch(patch_type: PatchType, current: &Value, patch: &Value, _kind: &str) -> Result<Value, ApiError> {
+/// Applies a decoded patch to the current object. Strategic merge needs
+/// the kind's schema; without one it is refused, as upstream refuses it for
+/// custom resources.
+pub fn apply_patch(
+    patch_type: PatchType,
+    current: &Value,
+    patch: &Value,
+    schema: Option<&dyn PatchSchema>,
+) -> Result<Value, ApiError> {
     match patch_type {
         PatchType::Json => {
             let operations: json_patch::Patch = serde_json::from_value(patch.clone())
@@ -49,9 +56,10 @@ pub fn apply_patch(patch_type: PatchType, current: &Value, patch: &Value, _kind:
             json_patch::merge(&mut doc, patch);
             Ok(doc)
         }
-        PatchType::Strategic => {
-            strategic_merge::apply(current, patch, &BuiltinPatchSchema).map_err(|e| unprocessable(e.0))
-        }
+        PatchType::Strategic => match schema {
+            Some(schema) => strategic_merge::apply(current, patch, schema).map_err(|e| unprocessable(e.0)),
+            None => Err(ApiError::unsupported_media_type("application/strategic-merge-patch+json")),
+        },
         PatchType::Apply => Err(ApiError::unsupported_media_type("application/apply-patch+yaml")),
     }
 }
@@ -63,33 +71,11 @@ fn unprocessable(message: String) -> ApiError {
     error
 }
 
-/// Merge keys of the built-in kinds' lists, by field name and context.
-pub struct BuiltinPatchSchema;
+/// The schema of objects without lists, such as autoscaling/v1 Scale.
+pub struct NoLists;
 
-impl PatchSchema for BuiltinPatchSchema {
-    fn list_strategy(&self, path: &[String]) -> ListStrategy {
-        let field = path.last().map(String::as_str).unwrap_or_default();
-        let in_container = path.iter().any(|p| p.ends_with("ontainers"));
-        let key = match field {
-            "containers"
-            | "initContainers"
-            | "ephemeralContainers"
-            | "env"
-            | "volumes"
-            | "imagePullSecrets"
-            | "resourceClaims"
-            | "schedulingGates" => "name",
-            "ports" if in_container => "containerPort",
-            "ports" => "port",
-            "volumeMounts" => "mountPath",
-            "volumeDevices" => "devicePath",
-            "hostAliases" => "ip",
-            "conditions" => "type",
-            "ownerReferences" => "uid",
-            "topologySpreadConstraints" => "topologyKey",
-            "finalizers" => return ListStrategy::Merge(None),
-            _ => return ListStrategy::Replace,
-        };
-        ListStrategy::Merge(Some(key.to_string()))
+impl PatchSchema for NoLists {
+    fn list_strategy(&self, _path: &[String]) -> ListStrategy {
+        ListStrategy::Replace
     }
 }

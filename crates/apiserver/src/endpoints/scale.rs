@@ -8,7 +8,7 @@ use apimachinery::labels::selector_to_string;
 use serde_json::{Value, json};
 
 use super::RestRequest;
-use super::patch::{PatchType, apply_patch};
+use super::patch::{NoLists, PatchType, apply_patch};
 use super::reads::output;
 use crate::negotiation::decode_body;
 use crate::registry::{Store, Subresource};
@@ -138,5 +138,5 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
     let patch: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
     let patch = Arc::new(patch);
-    write(store, &request, Arc::new(move |current| apply_patch(patch_type, current, &patch, "Scale"))).await
+    write(store, &request, Arc::new(move |current| apply_patch(patch_type, current, &patch, Some(&NoLists)))).await
 }

@@ -75,13 +75,14 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
         _ => serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
     };
     let patch = Arc::new(patch);
-    let kind = store.def.kind.clone();
+    let schemas = crate::openapi::kind_schemas(&store.def);
     let updated = store
         .update(
             &request.context(dry_run),
             &request.info.name,
             Arc::new(move |current| {
-                let mut patched = apply_patch(patch_type, current, &patch, &kind)?;
+                let schema = schemas.as_deref().map(|s| s as &dyn apimachinery::strategic_merge::PatchSchema);
+                let mut patched = apply_patch(patch_type, current, &patch, schema)?;
                 strip_nulls(&mut patched);
                 Ok(patched)
             }),

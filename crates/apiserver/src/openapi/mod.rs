@@ -1,13 +1,56 @@
 //! OpenAPI v3 documents generated from the served resources: the root
 //! (`/openapi/v3`) lists one document per group version, and each document
 //! has the resource paths with upstream's `x-kubernetes-group-version-kind`
-//! and `x-kubernetes-action` extensions and the query parameters, so that
-//! kubectl finds that the server validates fields itself.
+//! and `x-kubernetes-action` extensions and the query parameters (so that
+//! kubectl finds that the server validates fields itself), and the kinds'
+//! schemas with upstream's names, descriptions and extensions (so that
+//! `kubectl explain` works).
+
+pub mod extensions;
+pub mod walker;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use serde_json::{Map, Value, json};
 
 use crate::discovery::GroupSummary;
 use crate::resource::ResourceDef;
+
+/// A kind's schema: the name of its root schema and every schema it
+/// references, extensions applied.
+#[derive(Debug)]
+pub struct KindSchemas {
+    /// The root schema's name, e.g. `io.k8s.api.core.v1.Pod`.
+    pub root: String,
+    /// The schemas by name.
+    pub components: Map<String, Value>,
+}
+
+/// The schemas of a kind, generated on first use and cached.
+pub fn kind_schemas(def: &ResourceDef) -> Option<Arc<KindSchemas>> {
+    static CACHE: OnceLock<Mutex<HashMap<(String, String, String), Arc<KindSchemas>>>> = OnceLock::new();
+    let schema_fn = def.schema?;
+    let key = (def.group.clone(), def.version.clone(), def.kind.clone());
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Some(found.clone());
+    }
+    let mut generator = schemars::generate::SchemaSettings::openapi3().into_generator();
+    let reference = schema_fn(&mut generator);
+    let root = reference.get("$ref")?.as_str()?.rsplit('/').next()?.to_string();
+    let mut components: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
+    extensions::apply(&mut components);
+    if let Some(schema) = components.get_mut(&root).and_then(Value::as_object_mut) {
+        schema.insert(
+            "x-kubernetes-group-version-kind".into(),
+            json!([{"group": def.group, "version": def.version, "kind": def.kind}]),
+        );
+    }
+    let schemas = Arc::new(KindSchemas { root, components });
+    cache.lock().unwrap_or_else(|p| p.into_inner()).insert(key, schemas.clone());
+    Some(schemas)
+}
 
 /// The path of a group version's document: `api/v1` or `apis/apps/v1`.
 pub fn document_path(group: &str, version: &str) -> String {
@@ -43,8 +86,13 @@ fn parameter(name: &str, description: &str) -> Value {
 }
 
 fn schema_name(def: &ResourceDef) -> String {
-    let group = if def.group.is_empty() { "core".to_string() } else { def.group.clone() };
-    format!("{group}.{}.{}", def.version, def.kind)
+    match kind_schemas(def) {
+        Some(schemas) => schemas.root.clone(),
+        None => {
+            let group = if def.group.is_empty() { "core".to_string() } else { def.group.clone() };
+            format!("{group}.{}.{}", def.version, def.kind)
+        }
+    }
 }
 
 fn operation(def: &ResourceDef, action: &str, write: bool) -> Value {
@@ -106,13 +154,18 @@ pub fn document(group: &GroupSummary, version: &str) -> Option<Value> {
         }
         paths.insert(collection, Value::Object(collection_ops));
         paths.insert(item, Value::Object(item_ops));
-        schemas.insert(
-            schema_name(def),
-            json!({
-                "type": "object",
-                "x-kubernetes-group-version-kind": [{"group": def.group, "version": def.version, "kind": def.kind}],
-            }),
-        );
+        match kind_schemas(def) {
+            Some(kind) => schemas.extend(kind.components.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            None => {
+                schemas.insert(
+                    schema_name(def),
+                    json!({
+                        "type": "object",
+                        "x-kubernetes-group-version-kind": [{"group": def.group, "version": def.version, "kind": def.kind}],
+                    }),
+                );
+            }
+        }
     }
     Some(json!({
         "openapi": "3.0.0",
