@@ -81,7 +81,7 @@ pub(super) async fn get(store: &Store, request: &RestRequest) -> Result<Response
 async fn write(
     store: &Arc<Store>,
     request: &RestRequest,
-    new_scale: Arc<dyn Fn(&Value) -> Result<Value, ApiError> + Send + Sync>,
+    new_scale: crate::registry::Mutation,
 ) -> Result<Response, ApiError> {
     let output = output(request)?;
     let dry_run = request.query.dry_run()?;

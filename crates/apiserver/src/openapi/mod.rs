@@ -29,7 +29,8 @@ pub struct KindSchemas {
 
 /// The schemas of a kind, generated on first use and cached.
 pub fn kind_schemas(def: &ResourceDef) -> Option<Arc<KindSchemas>> {
-    static CACHE: OnceLock<Mutex<HashMap<(String, String, String), Arc<KindSchemas>>>> = OnceLock::new();
+    type Cache = Mutex<HashMap<(String, String, String), Arc<KindSchemas>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
     let schema_fn = def.schema?;
     let key = (def.group.clone(), def.version.clone(), def.kind.clone());
     let cache = CACHE.get_or_init(Mutex::default);
