@@ -260,6 +260,29 @@ fn is_label_token(s: &str) -> bool {
         && bytes.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
 }
 
+/// A metav1.LabelSelector object (`matchLabels`, `matchExpressions`) in the
+/// string syntax, as Scale's `status.selector` and kubectl print it.
+pub fn selector_to_string(selector: &serde_json::Value) -> String {
+    let mut clauses: Vec<String> = selector["matchLabels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
+        .collect();
+    for expression in selector["matchExpressions"].as_array().into_iter().flatten() {
+        let key = expression["key"].as_str().unwrap_or_default();
+        let values: Vec<&str> =
+            expression["values"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
+        clauses.push(match expression["operator"].as_str().unwrap_or_default() {
+            "In" => format!("{key} in ({})", values.join(",")),
+            "NotIn" => format!("{key} notin ({})", values.join(",")),
+            "Exists" => key.to_string(),
+            _ => format!("!{key}"),
+        });
+    }
+    clauses.join(",")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,27 +317,4 @@ mod tests {
         assert!(LabelSelector::parse("a=b c").is_err());
         assert!(LabelSelector::parse("a>b").is_err());
     }
-}
-
-/// A metav1.LabelSelector object (`matchLabels`, `matchExpressions`) in the
-/// string syntax, as Scale's `status.selector` and kubectl print it.
-pub fn selector_to_string(selector: &serde_json::Value) -> String {
-    let mut clauses: Vec<String> = selector["matchLabels"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-        .collect();
-    for expression in selector["matchExpressions"].as_array().into_iter().flatten() {
-        let key = expression["key"].as_str().unwrap_or_default();
-        let values: Vec<&str> =
-            expression["values"].as_array().into_iter().flatten().filter_map(|v| v.as_str()).collect();
-        clauses.push(match expression["operator"].as_str().unwrap_or_default() {
-            "In" => format!("{key} in ({})", values.join(",")),
-            "NotIn" => format!("{key} notin ({})", values.join(",")),
-            "Exists" => key.to_string(),
-            _ => format!("!{key}"),
-        });
-    }
-    clauses.join(",")
 }
