@@ -189,3 +189,19 @@ pub async fn raw(
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, body)
 }
+
+/// Sends a raw request and returns only the status code and body length,
+/// for load tests that should not spend their time parsing.
+pub async fn raw_status(client: &kube::Client, method: &str, path: &str, body: Vec<u8>) -> (u16, usize) {
+    let request = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/json")
+        .header("accept", "application/json")
+        .body(body)
+        .unwrap();
+    let response = client.send(request.map(kube::client::Body::from)).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    (status, bytes.len())
+}
