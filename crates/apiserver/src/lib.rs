@@ -7,6 +7,7 @@ pub mod admission;
 pub mod authn;
 pub mod discovery;
 pub mod endpoints;
+pub mod fieldvalidation;
 pub mod handler_chain;
 pub mod metrics;
 pub mod negotiation;

@@ -56,3 +56,15 @@ pub fn encoded(code: u16, output: Output, data: Bytes) -> Response {
 pub fn value(code: u16, output: Output, value: &Value) -> Response {
     encoded(code, output, Bytes::from(serde_json::to_vec(value).unwrap_or_default()))
 }
+
+/// Adds one `Warning: 299 - "..."` header per message, as upstream sends
+/// warnings (kubectl prints them).
+pub fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
+    for warning in warnings {
+        let escaped = warning.replace('\\', "\\\\").replace('"', "\\\"");
+        if let Ok(value) = HeaderValue::from_str(&format!("299 - \"{escaped}\"")) {
+            response.headers_mut().append(header::WARNING, value);
+        }
+    }
+    response
+}

@@ -211,3 +211,30 @@ fn watch_scale_edit_describe_and_wait() {
     server.ok(&["wait", "--for=delete", "deployment/web", "--timeout=20s"]);
     assert!(server.fails(&["get", "deployment", "web"]).contains("not found"));
 }
+
+#[test]
+fn unknown_fields_are_refused_under_strict_validation_and_dropped_otherwise() {
+    let server = Server::start();
+    let file = server.data_dir.join("typo.yaml");
+    std::fs::write(
+        &file,
+        DEPLOYMENT
+            .replace("  replicas: 2", "  replicas: 2\n  replicaz: 3")
+            .replace("image: nginx:1.27", "image: nginx:1.27\n        imagePullPolicyy: Always"),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let refused = server.fails(&["apply", "-f", file]);
+    assert!(
+        refused.contains("strict decoding error") && refused.contains("unknown field \"spec.replicaz\""),
+        "{refused}"
+    );
+    assert!(refused.contains("unknown field \"spec.template.spec.containers[0].imagePullPolicyy\""), "{refused}");
+
+    let warned = server.kubectl(&["apply", "--validate=warn", "-f", file]);
+    assert!(warned.status.success());
+    let stderr = String::from_utf8_lossy(&warned.stderr);
+    assert!(stderr.contains("Warning: unknown field \"spec.replicaz\""), "{stderr}");
+    let stored: serde_json::Value = serde_json::from_str(&server.ok(&["get", "deploy", "web", "-o", "json"])).unwrap();
+    assert!(stored["spec"].get("replicaz").is_none(), "unknown fields are not stored");
+}

@@ -10,7 +10,9 @@ use storage::Preconditions;
 use super::RestRequest;
 use super::patch::{PatchType, apply_patch};
 use super::reads::{list_options, object_response, output};
+use crate::fieldvalidation::FieldValidation;
 use crate::negotiation::decode_body;
+use crate::openapi::kind_schemas;
 use crate::registry::{DeleteOptions, DeleteOutcome, Store, Subresource};
 use crate::responses::{self, Response};
 
@@ -35,10 +37,27 @@ pub(super) async fn create(store: &Arc<Store>, request: RestRequest) -> Result<R
     let output = output(&request)?;
     let dry_run = request.query.dry_run()?;
     let body = request.read_body().await?;
+    let validation = FieldValidation::parse(request.query.get("fieldValidation"))?;
     let mut object = decode_body(request.header("content-type"), &body)?;
     strip_nulls(&mut object);
+    let warnings = validation.apply(kind_schemas(&store.def).as_deref(), &mut object)?;
     let created = store.create(&request.context(dry_run), object).await?;
-    object_response(store, 201, output, to_bytes(&created))
+    Ok(responses::with_warnings(object_response(store, 201, output, to_bytes(&created))?, &warnings))
+}
+
+/// Collects the warnings of a mutation that may run more than once; the
+/// last run's are the ones that count.
+#[derive(Default, Clone)]
+struct Warnings(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl Warnings {
+    fn set(&self, warnings: Vec<String>) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = warnings;
+    }
+
+    fn take(&self) -> Vec<String> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
 }
 
 fn subresource(request: &RestRequest) -> Subresource {
@@ -74,8 +93,11 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
         }
         _ => serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
     };
+    let validation = FieldValidation::parse(request.query.get("fieldValidation"))?;
     let patch = Arc::new(patch);
-    let schemas = crate::openapi::kind_schemas(&store.def);
+    let schemas = kind_schemas(&store.def);
+    let warnings = Warnings::default();
+    let collected = warnings.clone();
     let updated = store
         .update(
             &request.context(dry_run),
@@ -84,12 +106,13 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
                 let schema = schemas.as_deref().map(|s| s as &dyn apimachinery::strategic_merge::PatchSchema);
                 let mut patched = apply_patch(patch_type, current, &patch, schema)?;
                 strip_nulls(&mut patched);
+                collected.set(validation.apply(schemas.as_deref(), &mut patched)?);
                 Ok(patched)
             }),
             subresource(&request),
         )
         .await?;
-    object_response(store, 200, output, to_bytes(&updated))
+    Ok(responses::with_warnings(object_response(store, 200, output, to_bytes(&updated))?, &warnings.take()))
 }
 
 /// The DeleteOptions of a request: its body (kubectl sends one) and query.

@@ -9,7 +9,9 @@ use serde_json::Value;
 use super::KindSchemas;
 
 impl KindSchemas {
-    fn resolve<'a>(&'a self, schema: &'a Value) -> &'a Value {
+    /// Follows `$ref` (directly or through a one-element `allOf`) to the
+    /// schema it names.
+    pub fn resolve_schema<'a>(&'a self, schema: &'a Value) -> &'a Value {
         let mut current = schema;
         for _ in 0..8 {
             let reference =
@@ -31,9 +33,9 @@ impl KindSchemas {
     pub fn field(&self, path: &[String]) -> Option<&Value> {
         let mut schema = self.components.get(&self.root)?;
         for (i, name) in path.iter().enumerate() {
-            let object = self.resolve(schema);
+            let object = self.resolve_schema(schema);
             let object = match object.get("items") {
-                Some(items) if object.get("properties").is_none() => self.resolve(items),
+                Some(items) if object.get("properties").is_none() => self.resolve_schema(items),
                 _ => object,
             };
             let property = object

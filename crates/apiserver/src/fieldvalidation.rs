@@ -1,0 +1,92 @@
+//! Server-side field validation (`?fieldValidation=Ignore|Warn|Strict`):
+//! fields a kind's schema does not have are dropped, as decoding into
+//! upstream's typed objects drops them, and reported as warnings or, under
+//! Strict, refused.
+
+use apimachinery::ApiError;
+use serde_json::Value;
+
+use crate::openapi::KindSchemas;
+
+/// What to do with unknown fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldValidation {
+    /// Drop them silently.
+    Ignore,
+    /// Drop them and answer with a Warning header per field (the default).
+    Warn,
+    /// Refuse the request.
+    Strict,
+}
+
+impl FieldValidation {
+    /// Parses the query parameter.
+    pub fn parse(value: Option<&str>) -> Result<Self, ApiError> {
+        match value {
+            None | Some("") | Some("Warn") => Ok(FieldValidation::Warn),
+            Some("Ignore") => Ok(FieldValidation::Ignore),
+            Some("Strict") => Ok(FieldValidation::Strict),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "fieldValidation: Unsupported value: \"{other}\": supported values: \"Ignore\", \"Strict\", \"Warn\""
+            ))),
+        }
+    }
+
+    /// Drops unknown fields from `object` and returns the warnings to send,
+    /// or the Strict error.
+    pub fn apply(self, schemas: Option<&KindSchemas>, object: &mut Value) -> Result<Vec<String>, ApiError> {
+        let Some(schemas) = schemas else { return Ok(Vec::new()) };
+        let mut unknown = Vec::new();
+        if let Some(root) = schemas.components.get(&schemas.root) {
+            prune(schemas, root, object, "", &mut unknown);
+        }
+        let messages: Vec<String> = unknown.iter().map(|path| format!("unknown field \"{path}\"")).collect();
+        match self {
+            FieldValidation::Strict if !messages.is_empty() => {
+                Err(ApiError::bad_request(format!("strict decoding error: {}", messages.join(", "))))
+            }
+            FieldValidation::Warn => Ok(messages),
+            _ => Ok(Vec::new()),
+        }
+    }
+}
+
+fn join(prefix: &str, name: &str) -> String {
+    if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
+}
+
+fn prune(schemas: &KindSchemas, schema: &Value, value: &mut Value, path: &str, unknown: &mut Vec<String>) {
+    let schema = schemas.resolve_schema(schema);
+    if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true)) {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+                let mut dropped = Vec::new();
+                for (key, child) in map.iter_mut() {
+                    match properties.get(key) {
+                        Some(child_schema) => prune(schemas, child_schema, child, &join(path, key), unknown),
+                        None => dropped.push(key.clone()),
+                    }
+                }
+                for key in dropped {
+                    unknown.push(join(path, &key));
+                    map.remove(&key);
+                }
+            } else if let Some(values) = schema.get("additionalProperties").filter(|a| a.is_object()) {
+                for (key, child) in map.iter_mut() {
+                    prune(schemas, values, child, &join(path, key), unknown);
+                }
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = schema.get("items") {
+                for (i, item) in items.iter_mut().enumerate() {
+                    prune(schemas, item_schema, item, &format!("{path}[{i}]"), unknown);
+                }
+            }
+        }
+        _ => {}
+    }
+}
