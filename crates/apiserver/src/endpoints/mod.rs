@@ -99,6 +99,7 @@ async fn handle(store: Arc<Store>, request: RestRequest) -> Result<Response, Api
         ("patch", "" | "status") => writes::patch(&store, request).await,
         ("delete", "") => writes::delete(&store, request).await,
         ("deletecollection", "") => writes::delete_collection(&store, request).await,
+        ("create", "binding") => writes::bind(&store, request).await,
         ("get", "scale") => scale::get(&store, &request).await,
         ("update", "scale") => scale::update(&store, request).await,
         ("patch", "scale") => scale::patch(&store, request).await,

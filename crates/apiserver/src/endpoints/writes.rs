@@ -204,3 +204,52 @@ pub(super) async fn delete_collection(store: &Arc<Store>, request: RestRequest) 
     });
     Ok(responses::json_value(200, &body))
 }
+
+/// pods/binding: assigns an unbound pod to a node, as the scheduler does.
+pub(super) async fn bind(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
+    let dry_run = request.query.dry_run()?;
+    let body = request.read_body().await?;
+    let binding = decode_body(request.header("content-type"), &body)?;
+    let node = binding["target"]["name"].as_str().unwrap_or_default().to_string();
+    if node.is_empty() {
+        return Err(ApiError::invalid(
+            "",
+            "Binding",
+            &request.info.name,
+            &[apimachinery::field::FieldError::required("target.name", "")],
+        ));
+    }
+    let (resource, name) = (store.def.group_resource(), request.info.name.clone());
+    store
+        .update(
+            &request.context(dry_run),
+            &request.info.name,
+            Arc::new(move |current: &Value| {
+                if !current["metadata"]["deletionTimestamp"].is_null() {
+                    return Err(ApiError::conflict(
+                        &resource,
+                        &name,
+                        "pod is being deleted, cannot be assigned to a host",
+                    ));
+                }
+                match current["spec"]["nodeName"].as_str().filter(|n| !n.is_empty()) {
+                    Some(assigned) => Err(ApiError::conflict(
+                        &resource,
+                        &name,
+                        &format!("pod {name} is already assigned to node \"{assigned}\""),
+                    )),
+                    None => {
+                        let mut next = current.clone();
+                        next["spec"]["nodeName"] = json!(node);
+                        Ok(next)
+                    }
+                }
+            }),
+            Subresource::Main,
+        )
+        .await?;
+    Ok(responses::json_value(
+        201,
+        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
+    ))
+}

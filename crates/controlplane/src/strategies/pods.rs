@@ -217,11 +217,21 @@ impl Strategy for PodStrategy {
             }
         }
         for field in ["activeDeadlineSeconds", "tolerations", "terminationGracePeriodSeconds", "schedulingGates"] {
-            mutable_view[field] = old["spec"][field].clone();
+            match (old["spec"].get(field), mutable_view.as_object_mut()) {
+                (Some(value), Some(view)) => {
+                    view.insert(field.to_string(), value.clone());
+                }
+                (None, Some(view)) => {
+                    view.remove(field);
+                }
+                _ => {}
+            }
         }
         let mut old_view = old["spec"].clone();
-        if old_view["nodeName"].as_str().is_none_or(str::is_empty) {
-            old_view["nodeName"] = mutable_view["nodeName"].clone();
+        if old_view["nodeName"].as_str().is_none_or(str::is_empty)
+            && let (Some(node), Some(view)) = (mutable_view.get("nodeName").cloned(), old_view.as_object_mut())
+        {
+            view.insert("nodeName".into(), node);
         }
         if mutable_view != old_view {
             errors.push(FieldError::forbidden(
