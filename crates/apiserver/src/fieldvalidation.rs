@@ -1,7 +1,8 @@
-//! Server-side field validation (`?fieldValidation=Ignore|Warn|Strict`):
-//! fields a kind's schema does not have are dropped, as decoding into
-//! upstream's typed objects drops them, and reported as warnings or, under
-//! Strict, refused.
+//! Decoding a request object against its kind's schema, as decoding into
+//! upstream's typed objects does: fields the schema does not have are
+//! dropped and reported (`?fieldValidation=Ignore|Warn|Strict`), and
+//! quantities sent as JSON numbers (`cpu: 0.5`) become their canonical
+//! strings (`500m`).
 
 use apimachinery::ApiError;
 use serde_json::Value;
@@ -55,9 +56,33 @@ fn join(prefix: &str, name: &str) -> String {
     if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") }
 }
 
+/// True for the schema of resource.Quantity (an int-or-string that is
+/// not IntOrString).
+fn is_quantity(schema: &Value) -> bool {
+    schema.get("x-kubernetes-int-or-string") == Some(&Value::Bool(true))
+        && schema.get("description").and_then(Value::as_str).is_some_and(|d| d.starts_with("Quantity is"))
+}
+
+/// A quantity sent as a number, in upstream's canonical form: integers as
+/// they are, fractions in thousandths (`0.5` -> `500m`), rounded up as
+/// upstream rounds precision it cannot keep.
+pub fn canonical_quantity(number: f64) -> String {
+    if number.fract() == 0.0 && number.abs() < 9.0e15 {
+        return format!("{}", number as i64);
+    }
+    let milli = (number * 1000.0).ceil() as i64;
+    if milli % 1000 == 0 { format!("{}", milli / 1000) } else { format!("{milli}m") }
+}
+
 fn prune(schemas: &KindSchemas, schema: &Value, value: &mut Value, path: &str, unknown: &mut Vec<String>) {
     let schema = schemas.resolve_schema(schema);
     if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true)) {
+        return;
+    }
+    if is_quantity(schema) {
+        if let Some(number) = value.as_f64().filter(|_| value.is_number()) {
+            *value = Value::String(canonical_quantity(number));
+        }
         return;
     }
     match value {
@@ -88,5 +113,17 @@ fn prune(schemas: &KindSchemas, schema: &Value, value: &mut Value, path: &str, u
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn numeric_quantities_become_canonical_strings() {
+        assert_eq!(super::canonical_quantity(0.5), "500m");
+        assert_eq!(super::canonical_quantity(2.0), "2");
+        assert_eq!(super::canonical_quantity(1.5), "1500m");
+        assert_eq!(super::canonical_quantity(0.0001), "1m");
+        assert_eq!(super::canonical_quantity(128974848.0), "128974848");
     }
 }

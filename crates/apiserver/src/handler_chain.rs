@@ -186,8 +186,10 @@ impl HandlerChain {
         });
         if !info.is_resource_request && info.api_prefix.is_empty() {
             let query = request.uri().query().map(str::to_string);
+            let accept = request.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let (checks, head, metrics) = (&self.checks, &self.head, &self.metrics);
             if let Some(response) =
-                nonresource::serve(&info.path, query.as_deref(), &self.checks, &self.head, &self.metrics).await
+                nonresource::serve(&info.path, query.as_deref(), accept.as_deref(), checks, head, metrics).await
             {
                 return response;
             }

@@ -50,6 +50,7 @@ pub const VERSION: (&str, &str) = ("1", "35");
 pub async fn serve(
     path: &str,
     query: Option<&str>,
+    accept: Option<&str>,
     checks: &HealthChecks,
     head: &GenericApiServer,
     metrics: &Metrics,
@@ -70,7 +71,7 @@ pub async fn serve(
             Some(health(endpoint, &selected, single, verbose).await)
         }
         "version" if single.is_empty() => Some(responses::json_value(200, &version())),
-        "openapi" => Some(openapi_response(single, head)),
+        "openapi" => Some(openapi_response(single, accept, head)),
         "metrics" if single.is_empty() => {
             let mut response = responses::json(200, metrics.encode());
             response
@@ -143,10 +144,15 @@ fn version() -> serde_json::Value {
     })
 }
 
-fn openapi_response(rest: &str, head: &GenericApiServer) -> Response {
+fn openapi_response(rest: &str, accept: Option<&str>, head: &GenericApiServer) -> Response {
+    let json_accepted = accept.is_none_or(|a| a.is_empty() || a.contains("json") || a.contains("*/*"));
+    if !json_accepted {
+        return responses::error(&ApiError::not_acceptable(&["application/json"]));
+    }
     let groups = head.groups();
     match rest.split_once('/') {
         None if rest == "v3" => responses::json_value(200, &openapi::root(&groups)),
+        None if rest == "v2" => responses::json_value(200, &openapi::swagger(&groups)),
         Some(("v3", path)) => {
             let parts: Vec<&str> = path.split('/').collect();
             let (group, version) = match parts[..] {

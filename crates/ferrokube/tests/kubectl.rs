@@ -151,8 +151,17 @@ fn objects_survive_a_restart_and_resource_versions_keep_rising() {
 }
 
 #[test]
-fn watch_scale_edit_describe_and_wait() {
-    let server = Server::start();
+fn watch_scale_edit_describe_and_wait_on_the_embedded_store() {
+    watch_scale_edit_describe_and_wait(&Server::start());
+}
+
+#[test]
+fn watch_scale_edit_describe_and_wait_on_etcd() {
+    let etcd = testkit::EtcdServer::start();
+    watch_scale_edit_describe_and_wait(&Server::start_with(&["--etcd-servers", &etcd.url]));
+}
+
+fn watch_scale_edit_describe_and_wait(server: &Server) {
     let file = server.data_dir.join("deployment.yaml");
     std::fs::write(&file, DEPLOYMENT).unwrap();
     server.ok(&["apply", "-f", file.to_str().unwrap()]);

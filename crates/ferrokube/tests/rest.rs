@@ -222,3 +222,81 @@ async fn health_version_and_metrics() {
     assert!(metrics.contains("apiserver_request_total{") && metrics.contains("resource=\"namespaces\""), "{metrics}");
     assert!(metrics.contains("apiserver_request_duration_seconds_bucket"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quantities_sent_as_numbers_are_stored_as_canonical_strings() {
+    let server = Server::start();
+    let client = server.client().await;
+    let mut p = pod("sized", None);
+    p["spec"]["containers"][0]["resources"] =
+        json!({"requests": {"cpu": 0.5, "memory": 1048576}, "limits": {"cpu": "1"}});
+    let (code, created) = raw(&client, "POST", PODS, "application/json", body(p)).await;
+    assert_eq!(code, 201, "{created}");
+    assert_eq!(created["spec"]["containers"][0]["resources"]["requests"], json!({"cpu": "500m", "memory": "1048576"}));
+    assert_eq!(created["spec"]["containers"][0]["resources"]["limits"]["cpu"], "1");
+
+    let (code, swagger) = raw(&client, "GET", "/openapi/v2", "application/json", Vec::new()).await;
+    assert_eq!(code, 200);
+    assert_eq!(swagger["swagger"], "2.0");
+    assert!(swagger["definitions"]["io.k8s.api.core.v1.Pod"]["x-kubernetes-group-version-kind"].is_array());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_beyond_the_in_flight_limit_get_429() {
+    let server = Server::start_with(&["--max-requests-inflight", "1"]);
+    let client = server.client().await;
+    let creators: Vec<_> = (0..8)
+        .map(|w| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for i in (w..300).step_by(8) {
+                    let cm = json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": format!("cm-{i}")}, "data": {"v": "x".repeat(500)}});
+                    raw(&client, "POST", CM, "application/json", body(cm)).await;
+                }
+            })
+        })
+        .collect();
+    for creator in creators {
+        creator.await.unwrap();
+    }
+    let lists: Vec<_> = (0..32)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let table = "application/json;as=Table;v=v1;g=meta.k8s.io";
+                let request = http::Request::get(CM).header("accept", table).body(Vec::new()).unwrap();
+                let response = client.send(request.map(kube::client::Body::from)).await.unwrap();
+                (response.status().as_u16(), response.headers().get("retry-after").is_some())
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for list in lists {
+        outcomes.push(list.await.unwrap());
+    }
+    assert!(outcomes.iter().all(|(code, _)| *code == 200 || *code == 429), "{outcomes:?}");
+    assert!(
+        outcomes.iter().any(|(code, retry)| *code == 429 && *retry),
+        "some list was refused with Retry-After: {outcomes:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_ends_watches_and_exits_cleanly() {
+    let mut server = Server::start();
+    let client = server.client().await;
+    let request = http::Request::get(format!("{CM}?watch=true")).body(Vec::new()).unwrap();
+    let response = client.send(request.map(kube::client::Body::from)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let reading = tokio::spawn(http_body_util::BodyExt::collect(response.into_body()));
+    let stopping = std::time::Instant::now();
+    let status = tokio::task::spawn_blocking(move || server.stop()).await.unwrap();
+    assert_eq!(status.map(|s| s.success()), Some(true), "exit status 0");
+    assert!(
+        stopping.elapsed() < std::time::Duration::from_secs(10),
+        "shutdown waited for the watch: {:?}",
+        stopping.elapsed()
+    );
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), reading).await;
+    assert!(ended.is_ok(), "the watch stream ended");
+}

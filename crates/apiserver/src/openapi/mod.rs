@@ -175,3 +175,31 @@ pub fn document(group: &GroupSummary, version: &str) -> Option<Value> {
         "components": {"schemas": schemas},
     }))
 }
+
+/// `/openapi/v2`: one Swagger 2.0 document for every served kind, with the
+/// same schemas as the v3 documents under `definitions`.
+pub fn swagger(groups: &[GroupSummary]) -> Value {
+    let mut paths = Map::new();
+    let mut definitions = Map::new();
+    for group in groups {
+        for version in &group.versions {
+            if let Some(Value::Object(document)) = document(group, &version.version) {
+                if let Some(Value::Object(p)) = document.get("paths") {
+                    paths.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                if let Some(Value::Object(schemas)) = document.get("components").and_then(|c| c.get("schemas")) {
+                    definitions.extend(schemas.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+        }
+    }
+    let text = serde_json::to_string(&json!({
+        "swagger": "2.0",
+        "info": {"title": "Kubernetes", "version": "v1.35.0"},
+        "paths": paths,
+        "definitions": definitions,
+    }))
+    .unwrap_or_default()
+    .replace("#/components/schemas/", "#/definitions/");
+    serde_json::from_str(&text).unwrap_or_default()
+}

@@ -143,10 +143,12 @@ pub fn kubectl_in(kubeconfig: &Path, env: Option<(&str, &str)>, args: &[&str], i
 }
 
 impl Server {
-    /// A kube-rs client with the admin credentials.
+    /// A kube-rs client with the admin credentials. Its automatic retry of
+    /// 429 and 503 is off, so that tests see what the server answers.
     pub async fn client(&self) -> kube::Client {
         let kubeconfig = kube::config::Kubeconfig::read_from(self.kubeconfig()).unwrap();
-        let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap();
+        let mut config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await.unwrap();
+        config.default_retry = false;
         kube::Client::try_from(config).unwrap()
     }
 
