@@ -3,6 +3,7 @@
 //! every API error becomes, field errors with upstream's paths and wording,
 //! name validation, and accessors for object metadata on JSON values.
 
+pub mod duplicates;
 pub mod field;
 pub mod fields;
 pub mod gvk;

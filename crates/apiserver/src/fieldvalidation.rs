@@ -7,7 +7,8 @@
 use apimachinery::ApiError;
 use serde_json::Value;
 
-use crate::openapi::KindSchemas;
+use crate::openapi::{KindSchemas, kind_schemas};
+use crate::resource::ResourceDef;
 
 /// What to do with unknown fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,19 +34,25 @@ impl FieldValidation {
         }
     }
 
-    /// Drops unknown fields from `object` and returns the warnings to send,
-    /// or the Strict error.
-    pub fn apply(self, schemas: Option<&KindSchemas>, object: &mut Value) -> Result<Vec<String>, ApiError> {
-        let Some(schemas) = schemas else { return Ok(Vec::new()) };
-        let mut unknown = Vec::new();
-        if let Some(root) = schemas.components.get(&schemas.root) {
-            prune(schemas, root, object, "", &mut unknown);
+    /// Drops unknown fields from an object of kind `def` and returns the
+    /// warnings to send (for them and for the `duplicates` found in the
+    /// body), or the Strict error, worded as upstream's.
+    pub fn apply(self, def: &ResourceDef, object: &mut Value, duplicates: &[String]) -> Result<Vec<String>, ApiError> {
+        let mut messages: Vec<String> = duplicates.iter().map(|path| format!("duplicate field \"{path}\"")).collect();
+        if let Some(schemas) = kind_schemas(def)
+            && let Some(root) = schemas.components.get(&schemas.root)
+        {
+            let mut unknown = Vec::new();
+            prune(&schemas, root, object, "", &mut unknown);
+            messages.extend(unknown.iter().map(|path| format!("unknown field \"{path}\"")));
         }
-        let messages: Vec<String> = unknown.iter().map(|path| format!("unknown field \"{path}\"")).collect();
         match self {
-            FieldValidation::Strict if !messages.is_empty() => {
-                Err(ApiError::bad_request(format!("strict decoding error: {}", messages.join(", "))))
-            }
+            FieldValidation::Strict if !messages.is_empty() => Err(ApiError::bad_request(format!(
+                "{kind} in version \"{version}\" cannot be handled as a {kind}: strict decoding error: {}",
+                messages.join(", "),
+                kind = def.kind,
+                version = def.version,
+            ))),
             FieldValidation::Warn => Ok(messages),
             _ => Ok(Vec::new()),
         }

@@ -89,3 +89,33 @@ async fn requests_without_valid_credentials_are_unauthorized() {
     let (code, _) = raw(&alice, "GET", "/api/v1/namespaces", "application/json", Vec::new()).await;
     assert_eq!(code, 200, "a token from --token-auth-file authenticates");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicate_and_unknown_fields_follow_field_validation() {
+    let server = Server::start();
+    let client = server.client().await;
+    let body =
+        br#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup"},"data":{"a":"1","a":"2"},"extra":true}"#
+            .to_vec();
+
+    let (code, status) =
+        raw(&client, "POST", &format!("{CONFIGMAPS}?fieldValidation=Strict"), "application/json", body.clone()).await;
+    assert_eq!(code, 400, "{status}");
+    assert_eq!(
+        status["message"],
+        "ConfigMap in version \"v1\" cannot be handled as a ConfigMap: strict decoding error: duplicate field \"data.a\", unknown field \"extra\""
+    );
+
+    let request = http::Request::post(format!("{CONFIGMAPS}?fieldValidation=Warn"))
+        .header("content-type", "application/json")
+        .body(body.clone())
+        .unwrap();
+    let response = client.send(request.map(kube::client::Body::from)).await.unwrap();
+    assert_eq!(response.status().as_u16(), 201);
+    let warnings: Vec<&str> = response.headers().get_all("warning").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(warnings, [r#"299 - "duplicate field \"data.a\"""#, r#"299 - "unknown field \"extra\"""#]);
+
+    let (code, status) =
+        raw(&client, "POST", &format!("{CONFIGMAPS}?fieldValidation=Bogus"), "application/json", body).await;
+    assert_eq!(code, 400, "{status}");
+}

@@ -40,9 +40,16 @@ pub(super) async fn create(store: &Arc<Store>, request: RestRequest) -> Result<R
     let validation = FieldValidation::parse(request.query.get("fieldValidation"))?;
     let mut object = decode_body(request.header("content-type"), &body)?;
     strip_nulls(&mut object);
-    let warnings = validation.apply(kind_schemas(&store.def).as_deref(), &mut object)?;
+    let warnings = validation.apply(&store.def, &mut object, &json_duplicates(&request, &body))?;
     let created = store.create(&request.context(dry_run), object).await?;
     Ok(responses::with_warnings(object_response(store, 201, output, to_bytes(&created))?, &warnings))
+}
+
+/// Members repeated in a JSON body (other encodings cannot repeat them or
+/// fail to decode).
+fn json_duplicates(request: &RestRequest, body: &[u8]) -> Vec<String> {
+    let json = request.header("content-type").is_none_or(|c| c.starts_with("application/json"));
+    if json { apimachinery::duplicates::duplicate_fields(body) } else { Vec::new() }
 }
 
 /// Collects the warnings of a mutation that may run more than once; the
@@ -98,6 +105,7 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
     let schemas = kind_schemas(&store.def);
     let warnings = Warnings::default();
     let collected = warnings.clone();
+    let def = store.def.clone();
     let updated = store
         .update(
             &request.context(dry_run),
@@ -106,7 +114,7 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
                 let schema = schemas.as_deref().map(|s| s as &dyn apimachinery::strategic_merge::PatchSchema);
                 let mut patched = apply_patch(patch_type, current, &patch, schema)?;
                 strip_nulls(&mut patched);
-                collected.set(validation.apply(schemas.as_deref(), &mut patched)?);
+                collected.set(validation.apply(&def, &mut patched, &[])?);
                 Ok(patched)
             }),
             subresource(&request),
