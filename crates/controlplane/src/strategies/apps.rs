@@ -8,22 +8,29 @@ use apiserver::registry::Strategy;
 use apiserver::registry::table::{Column, Columns, TableConvertor};
 use serde_json::{Value, json};
 
-use super::{default_field, default_pod_spec, selector_string, text, validate_pod_spec};
+use super::{default_field, default_pod_spec, text, validate_pod_spec};
 
-fn deployment_cells(d: &Value) -> Vec<Value> {
-    let int = |path: &[&str]| path.iter().try_fold(d, |v, k| v.get(*k)).and_then(Value::as_i64).unwrap_or(0);
-    let containers = d["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default();
+/// The wide columns every workload prints: its template's container names
+/// and images, and its selector.
+fn template_cells(workload: &Value) -> [Value; 3] {
+    let containers = workload["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default();
     let names: Vec<&str> = containers.iter().map(|c| text(c, &["name"])).collect();
     let images: Vec<&str> = containers.iter().map(|c| text(c, &["image"])).collect();
-    let selector = selector_string(&d["spec"]["selector"]["matchLabels"]);
-    vec![
-        json!(format!("{}/{}", int(&["status", "readyReplicas"]), int(&["spec", "replicas"]))),
-        json!(int(&["status", "updatedReplicas"])),
-        json!(int(&["status", "availableReplicas"])),
-        json!(names.join(",")),
-        json!(images.join(",")),
-        json!(selector),
-    ]
+    [json!(names.join(",")), json!(images.join(",")), json!(selector_to_string(&workload["spec"]["selector"]))]
+}
+
+fn int_at(object: &Value, path: &[&str]) -> i64 {
+    path.iter().try_fold(object, |v, k| v.get(*k)).and_then(Value::as_i64).unwrap_or(0)
+}
+
+fn deployment_cells(d: &Value) -> Vec<Value> {
+    let mut cells = vec![
+        json!(format!("{}/{}", int_at(d, &["status", "readyReplicas"]), int_at(d, &["spec", "replicas"]))),
+        json!(int_at(d, &["status", "updatedReplicas"])),
+        json!(int_at(d, &["status", "availableReplicas"])),
+    ];
+    cells.extend(template_cells(d));
+    cells
 }
 
 /// The deployment strategy.
@@ -145,18 +152,13 @@ impl Strategy for DeploymentStrategy {
 }
 
 fn replicaset_cells(rs: &Value) -> Vec<Value> {
-    let int = |path: &[&str]| path.iter().try_fold(rs, |v, k| v.get(*k)).and_then(Value::as_i64).unwrap_or(0);
-    let containers = rs["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default();
-    let names: Vec<&str> = containers.iter().map(|c| text(c, &["name"])).collect();
-    let images: Vec<&str> = containers.iter().map(|c| text(c, &["image"])).collect();
-    vec![
-        json!(int(&["spec", "replicas"])),
-        json!(int(&["status", "replicas"])),
-        json!(int(&["status", "readyReplicas"])),
-        json!(names.join(",")),
-        json!(images.join(",")),
-        json!(selector_string(&rs["spec"]["selector"]["matchLabels"])),
-    ]
+    let mut cells = vec![
+        json!(int_at(rs, &["spec", "replicas"])),
+        json!(int_at(rs, &["status", "replicas"])),
+        json!(int_at(rs, &["status", "readyReplicas"])),
+    ];
+    cells.extend(template_cells(rs));
+    cells
 }
 
 /// ReplicaSets: NAME DESIRED CURRENT READY AGE, validated like deployments.

@@ -168,15 +168,14 @@ impl Server {
     }
 }
 
-/// Sends a raw request and returns the status code and the body as JSON
-/// (or a JSON string when it is not JSON).
-pub async fn raw(
+/// Sends a raw request; returns the status code and the body.
+async fn send(
     client: &kube::Client,
     method: &str,
     path: &str,
     content_type: &str,
     body: Vec<u8>,
-) -> (u16, serde_json::Value) {
+) -> (u16, bytes::Bytes) {
     let request = http::Request::builder()
         .method(method)
         .uri(path)
@@ -186,24 +185,27 @@ pub async fn raw(
         .unwrap();
     let response = client.send(request.map(kube::client::Body::from)).await.unwrap();
     let status = response.status().as_u16();
-    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    (status, http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes())
+}
+
+/// Sends a raw request and returns the status code and the body as JSON
+/// (or a JSON string when it is not JSON).
+pub async fn raw(
+    client: &kube::Client,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    body: Vec<u8>,
+) -> (u16, serde_json::Value) {
+    let (status, bytes) = send(client, method, path, content_type, body).await;
     let body = serde_json::from_slice(&bytes)
         .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()));
     (status, body)
 }
 
-/// Sends a raw request and returns only the status code and body length,
-/// for load tests that should not spend their time parsing.
+/// Sends a raw JSON request and returns only the status code and body
+/// length, for load tests that should not spend their time parsing.
 pub async fn raw_status(client: &kube::Client, method: &str, path: &str, body: Vec<u8>) -> (u16, usize) {
-    let request = http::Request::builder()
-        .method(method)
-        .uri(path)
-        .header("content-type", "application/json")
-        .header("accept", "application/json")
-        .body(body)
-        .unwrap();
-    let response = client.send(request.map(kube::client::Body::from)).await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    let (status, bytes) = send(client, method, path, "application/json", body).await;
     (status, bytes.len())
 }
