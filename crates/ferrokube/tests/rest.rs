@@ -300,3 +300,17 @@ async fn sigterm_ends_watches_and_exits_cleanly() {
     let ended = tokio::time::timeout(std::time::Duration::from_secs(5), reading).await;
     assert!(ended.is_ok(), "the watch stream ended");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_print_upstreams_columns() {
+    let server = Server::start();
+    let client = server.client().await;
+    let event = json!({
+        "apiVersion": "v1", "kind": "Event", "metadata": {"name": "e1"},
+        "involvedObject": {"kind": "Pod", "name": "web"}, "reason": "Started", "type": "Normal", "message": "Started container",
+    });
+    assert_eq!(raw(&client, "POST", "/api/v1/namespaces/default/events", "application/json", body(event)).await.0, 201);
+    let table = server.ok(&["get", "events"]);
+    assert!(table.starts_with("LAST SEEN   TYPE     REASON    OBJECT    MESSAGE"), "{table}");
+    assert!(table.contains("pod/web") && table.contains("Started container"), "{table}");
+}

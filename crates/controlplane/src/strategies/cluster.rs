@@ -97,44 +97,82 @@ impl Strategy for NodeStrategy {
 /// Events: TTL'd, with upstream's involvedObject field selectors.
 pub struct EventStrategy {
     ttl_seconds: u64,
-    table: Cells,
 }
 
 impl EventStrategy {
     /// Events that expire `ttl_seconds` after their last write.
     pub fn new(ttl_seconds: u64) -> Self {
-        EventStrategy {
-            ttl_seconds,
-            table: Columns {
-                columns: vec![
-                    Column::new(
-                        "Type",
-                        "string",
-                        "Type of this event (Normal, Warning), new types could be added in the future.",
-                    ),
-                    Column::new(
-                        "Reason",
-                        "string",
-                        "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
-                    ),
-                    Column::new("Object", "string", "The object that this event is about."),
-                    Column::new("Message", "string", "A human-readable description of the status of this operation."),
-                ],
-                cells: |event| {
-                    let object = format!(
-                        "{}/{}",
-                        text(event, &["involvedObject", "kind"]).to_lowercase(),
-                        text(event, &["involvedObject", "name"])
-                    );
-                    vec![
-                        json!(text(event, &["type"])),
-                        json!(text(event, &["reason"])),
-                        json!(object),
-                        json!(text(event, &["message"])),
-                    ]
-                },
-            },
+        EventStrategy { ttl_seconds }
+    }
+}
+
+/// Upstream's event columns: LAST SEEN TYPE REASON OBJECT MESSAGE, and
+/// SUBOBJECT SOURCE FIRST SEEN COUNT NAME with `-o wide`. Unlike other kinds
+/// the name is not first.
+struct EventTable;
+
+fn since(event: &Value, fields: &[&str]) -> String {
+    for field in fields {
+        if let Some(time) = event[*field].as_str() {
+            let at = serde_json::json!({"metadata": {"creationTimestamp": time}});
+            return apiserver::registry::table::age(&at);
         }
+    }
+    "<unknown>".into()
+}
+
+impl TableConvertor for EventTable {
+    fn columns(&self) -> Vec<Column> {
+        vec![
+            Column::new("Last Seen", "string", "Time when last this event was observed."),
+            Column::new(
+                "Type",
+                "string",
+                "Type of this event (Normal, Warning), new types could be added in the future.",
+            ),
+            Column::new(
+                "Reason",
+                "string",
+                "This should be a short, machine understandable string that gives the reason for the transition into the object's current status.",
+            ),
+            Column::new("Object", "string", "The object that this event is about."),
+            Column::wide("Subobject", "string", "The subobject that this event is about."),
+            Column::wide(
+                "Source",
+                "string",
+                "The component reporting this event. Should be a short machine understandable string.",
+            ),
+            Column::new("Message", "string", "A human-readable description of the status of this operation."),
+            Column::wide("First Seen", "string", "The time at which the event was first recorded."),
+            Column::wide("Count", "string", "The number of times this event has occurred."),
+            Column::wide("Name", "string", "Name must be unique within a namespace."),
+        ]
+    }
+
+    fn cells(&self, event: &Value) -> Vec<Value> {
+        let object = format!(
+            "{}/{}",
+            text(event, &["involvedObject", "kind"]).to_lowercase(),
+            text(event, &["involvedObject", "name"])
+        );
+        let mut source = text(event, &["source", "component"]).to_string();
+        let host = text(event, &["source", "host"]);
+        if !host.is_empty() {
+            source = format!("{source}, {host}");
+        }
+        let count = event["count"].as_i64().unwrap_or(1);
+        vec![
+            json!(since(event, &["lastTimestamp", "eventTime"])),
+            json!(text(event, &["type"])),
+            json!(text(event, &["reason"])),
+            json!(object),
+            json!(text(event, &["involvedObject", "fieldPath"])),
+            json!(source),
+            json!(text(event, &["message"])),
+            json!(since(event, &["firstTimestamp", "eventTime"])),
+            json!(count),
+            json!(text(event, &["metadata", "name"])),
+        ]
     }
 }
 
@@ -157,7 +195,7 @@ impl Strategy for EventStrategy {
     }
 
     fn table(&self) -> &dyn TableConvertor {
-        &self.table
+        &EventTable
     }
 }
 
