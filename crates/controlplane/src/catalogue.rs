@@ -155,5 +155,39 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
         server.install(store.clone());
         stores.push(store);
     }
-    bootstrap::run(&stores, config, &allocator).await
+    bootstrap::run(&stores, config, &allocator).await?;
+    start_controllers(&stores, config);
+    Ok(())
+}
+
+fn start_controllers(stores: &[Arc<apiserver::registry::Store>], config: &Config) {
+    use crate::controllers::{self, NamespaceController, RootCaPublisher, ServiceAccountController};
+    let find = |plural: &str| stores.iter().find(|s| s.def.group.is_empty() && s.def.plural == plural).cloned();
+    let (Some(namespaces), Some(serviceaccounts), Some(configmaps)) =
+        (find("namespaces"), find("serviceaccounts"), find("configmaps"))
+    else {
+        return;
+    };
+    for name in &config.controllers {
+        match *name {
+            "namespace" => {
+                let contents = stores.iter().filter(|s| s.def.namespaced).cloned().collect();
+                let controller = Arc::new(NamespaceController::new(namespaces.clone(), contents));
+                controllers::watch_namespaces(
+                    namespaces.clone(),
+                    "namespace-controller",
+                    Arc::new(controllers::namespace::Terminator(controller)),
+                );
+            }
+            "serviceaccount" => {
+                let controller = ServiceAccountController { serviceaccounts: serviceaccounts.clone() };
+                controllers::watch_namespaces(namespaces.clone(), "service-account-controller", Arc::new(controller));
+            }
+            "root-ca-cert-publisher" => {
+                let publisher = RootCaPublisher { configmaps: configmaps.clone(), ca_pem: config.root_ca_pem.clone() };
+                controllers::watch_namespaces(namespaces.clone(), "root-ca-cert-publisher", Arc::new(publisher));
+            }
+            _ => {}
+        }
+    }
 }

@@ -6,6 +6,7 @@
 pub mod admission;
 pub mod bootstrap;
 pub mod catalogue;
+pub mod controllers;
 pub mod ipallocator;
 pub mod strategies;
 
@@ -26,6 +27,10 @@ pub struct Config {
     pub advertise_address: String,
     /// The secure port.
     pub secure_port: u16,
+    /// The cluster CA (PEM), published in every namespace.
+    pub root_ca_pem: String,
+    /// The controllers to run (names from [`controllers::ALL`]).
+    pub controllers: Vec<&'static str>,
 }
 
 /// Builds the KubeAPIServer with every built-in resource installed,

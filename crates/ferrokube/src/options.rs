@@ -63,6 +63,10 @@ pub struct Options {
     /// How often the store is compacted (upstream: 5m).
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub etcd_compaction_interval: Duration,
+    /// In-process controllers to run: `*` for all, `name` to enable, `-name`
+    /// to disable (namespace, serviceaccount, root-ca-cert-publisher).
+    #[arg(long, value_delimiter = ',', default_value = "*")]
+    pub controllers: Vec<String>,
     /// Log verbosity (as upstream's -v): 0 info, 4+ one line per request.
     #[arg(short = 'v', long = "v", default_value_t = 0)]
     pub verbosity: u8,

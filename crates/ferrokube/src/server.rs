@@ -77,6 +77,8 @@ pub async fn run(options: Options) -> Result<()> {
         event_ttl_seconds: options.event_ttl.as_secs(),
         advertise_address: client_address.clone(),
         secure_port: options.secure_port,
+        root_ca_pem: std::fs::read_to_string(&pki.ca_cert).context("reading the CA")?,
+        controllers: controlplane::controllers::enabled(&options.controllers).map_err(anyhow::Error::msg)?,
     };
     let core = controlplane::new_server(&config, &factory, extensions).await.map_err(anyhow::Error::msg)?;
     let aggregator = aggregator::new_server(&factory, core);

@@ -95,7 +95,7 @@ async fn handle(store: Arc<Store>, request: RestRequest) -> Result<Response, Api
         ("list", "") => reads::list(&store, &request).await,
         ("watch", "") => watch::watch(&store, &request).await,
         ("create", "") => writes::create(&store, request).await,
-        ("update", "" | "status") => writes::update(&store, request).await,
+        ("update", "" | "status" | "finalize") => writes::update(&store, request).await,
         ("patch", "" | "status") => writes::patch(&store, request).await,
         ("delete", "") => writes::delete(&store, request).await,
         ("deletecollection", "") => writes::delete_collection(&store, request).await,

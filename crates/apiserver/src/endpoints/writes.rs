@@ -68,7 +68,11 @@ impl Warnings {
 }
 
 fn subresource(request: &RestRequest) -> Subresource {
-    if request.info.subresource == "status" { Subresource::Status } else { Subresource::Main }
+    match request.info.subresource.as_str() {
+        "status" => Subresource::Status,
+        "finalize" => Subresource::Finalize,
+        _ => Subresource::Main,
+    }
 }
 
 pub(super) async fn update(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {

@@ -42,6 +42,8 @@ pub enum Subresource {
     Main,
     /// `/status`: only the status changes.
     Status,
+    /// `/finalize` (namespaces): only spec.finalizers changes.
+    Finalize,
 }
 
 /// Options of a delete (metav1.DeleteOptions).
@@ -321,7 +323,19 @@ impl Store {
             let mut status_only = current.clone();
             status_only["status"] = new.get("status").cloned().unwrap_or(Value::Null);
             new = status_only;
+        } else if subresource == Subresource::Finalize {
+            let mut finalizers_only = current.clone();
+            finalizers_only["spec"]["finalizers"] = new["spec"].get("finalizers").cloned().unwrap_or_else(|| json!([]));
+            new = finalizers_only;
         } else if self.def.has_subresource("status") {
+            if self.def.has_subresource("finalize") {
+                match current["spec"].get("finalizers") {
+                    Some(finalizers) => new["spec"]["finalizers"] = finalizers.clone(),
+                    None => {
+                        new.get_mut("spec").and_then(Value::as_object_mut).map(|spec| spec.remove("finalizers"));
+                    }
+                }
+            }
             match current.get("status") {
                 Some(status) => new["status"] = status.clone(),
                 None => {
@@ -343,7 +357,11 @@ impl Store {
         }
         self.strategy.prepare_for_update(&mut new, &current);
         self.validate(&new, Some(&current))?;
-        let sub = if subresource == Subresource::Status { "status" } else { "" };
+        let sub = match subresource {
+            Subresource::Main => "",
+            Subresource::Status => "status",
+            Subresource::Finalize => "finalize",
+        };
         self.admission.admit(&self.attributes(ctx, Operation::Update, name, sub), Some(&mut new)).await?;
         Ok(new)
     }
@@ -407,6 +425,7 @@ impl Store {
         !meta["deletionTimestamp"].is_null()
             && meta["finalizers"].as_array().is_none_or(Vec::is_empty)
             && meta["deletionGracePeriodSeconds"].as_i64().unwrap_or(0) == 0
+            && !self.strategy.deletion_blocked(object)
     }
 
     /// Deletes an object, or marks it for deletion while finalizers or a
@@ -439,7 +458,8 @@ impl Store {
             return Err(ApiError::conflict(&self.def.group_resource(), name, &message));
         }
         self.admission.admit(&self.attributes(ctx, Operation::Delete, name, ""), None).await?;
-        let has_finalizers = current["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty());
+        let has_finalizers = current["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty())
+            || self.strategy.deletion_blocked(&current);
         let grace = self.strategy.grace_period(&current, opts.grace_period_seconds).filter(|g| *g > 0);
         if has_finalizers || grace.is_some() {
             if !current["metadata"]["deletionTimestamp"].is_null() {
@@ -451,14 +471,17 @@ impl Store {
             let mut marked = current.clone();
             marked.set_meta("deletionTimestamp", json!(timestamp));
             marked.set_meta("deletionGracePeriodSeconds", json!(grace));
+            self.strategy.prepare_for_delete(&mut marked);
             if ctx.dry_run {
                 return Ok(DeleteOutcome::Pending(marked));
             }
             let marked = Arc::new(marked);
+            let strategy = self.strategy.clone();
             let mark: Mutation = Arc::new(move |cur: &Value| {
                 let mut next = cur.clone();
                 next.set_meta("deletionTimestamp", marked["metadata"]["deletionTimestamp"].clone());
                 next.set_meta("deletionGracePeriodSeconds", marked["metadata"]["deletionGracePeriodSeconds"].clone());
+                strategy.prepare_for_delete(&mut next);
                 Ok(next)
             });
             let updated = self.update_marking_deletion(ctx, name, mark).await?;

@@ -57,6 +57,16 @@ pub trait Strategy: Send + Sync {
     /// cluster IP.
     async fn after_delete(&self, _object: &Value) {}
 
+    /// Whether something other than metadata.finalizers holds a deleted
+    /// object (a namespace's spec.finalizers).
+    fn deletion_blocked(&self, _object: &Value) -> bool {
+        false
+    }
+
+    /// Changes made to an object when its deletion starts but it has to wait
+    /// (a namespace turns Terminating).
+    fn prepare_for_delete(&self, _object: &mut Value) {}
+
     /// For graceful deletion: the grace period to wait, or `None` to delete
     /// at once (upstream: only bound pods wait).
     fn grace_period(&self, _object: &Value, _requested: Option<i64>) -> Option<i64> {

@@ -30,6 +30,7 @@ impl Strategy for NamespaceStrategy {
 
     fn prepare_for_create(&self, object: &mut Value) {
         object["status"] = json!({"phase": "Active"});
+        object["spec"] = json!({"finalizers": ["kubernetes"]});
         let name = object["metadata"]["name"].as_str().unwrap_or_default().to_string();
         if !name.is_empty() {
             let labels = object["metadata"].as_object_mut().map(|m| m.entry("labels").or_insert_with(|| json!({})));
@@ -47,6 +48,14 @@ impl Strategy for NamespaceStrategy {
         {
             labels.insert("kubernetes.io/metadata.name".into(), old["metadata"]["name"].clone());
         }
+    }
+
+    fn deletion_blocked(&self, namespace: &Value) -> bool {
+        namespace["spec"]["finalizers"].as_array().is_some_and(|f| !f.is_empty())
+    }
+
+    fn prepare_for_delete(&self, namespace: &mut Value) {
+        namespace["status"]["phase"] = json!("Terminating");
     }
 
     fn selectable_fields(&self, object: &Value) -> Vec<(String, String)> {

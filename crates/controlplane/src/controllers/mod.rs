@@ -1,0 +1,109 @@
+//! Controllers that upstream runs in kube-controller-manager and a running
+//! control plane is expected to have, run here in-process over the registry
+//! stores (no HTTP round trip). `--controllers` switches them on and off
+//! with kube-controller-manager's syntax: `*` for all, `name` to enable,
+//! `-name` to disable.
+
+pub mod namespace;
+mod serviceaccounts;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apiserver::authn::UserInfo;
+use apiserver::registry::{Context, Store};
+use futures::StreamExt;
+use serde_json::Value;
+use storage::{EventType, WatchOptions};
+use tokio::task::JoinHandle;
+
+pub use namespace::NamespaceController;
+pub use serviceaccounts::{RootCaPublisher, ServiceAccountController};
+
+/// Every controller's name, as kube-controller-manager names them.
+pub const ALL: [&str; 3] = ["namespace", "serviceaccount", "root-ca-cert-publisher"];
+
+/// Which controllers `--controllers` enables.
+pub fn enabled(flag: &[String]) -> Result<Vec<&'static str>, String> {
+    let mut enabled: Vec<&'static str> = Vec::new();
+    let items: Vec<&str> = if flag.is_empty() { vec!["*"] } else { flag.iter().map(String::as_str).collect() };
+    if items.contains(&"*") {
+        enabled.extend(ALL);
+    }
+    for item in items.iter().filter(|i| **i != "*") {
+        let (name, on) = match item.strip_prefix('-') {
+            Some(name) => (name, false),
+            None => (*item, true),
+        };
+        let known = ALL
+            .iter()
+            .find(|n| **n == name)
+            .ok_or_else(|| format!("unknown controller {name:?}; known: {}", ALL.join(", ")))?;
+        enabled.retain(|n| n != known);
+        if on {
+            enabled.push(known);
+        }
+    }
+    Ok(enabled)
+}
+
+/// The identity controllers act as.
+pub(crate) fn controller_context(name: &str, namespace: &str) -> Context {
+    Context {
+        user: UserInfo {
+            username: format!("system:serviceaccount:kube-system:{name}"),
+            groups: vec!["system:serviceaccounts".into()],
+            ..Default::default()
+        },
+        namespace: namespace.to_string(),
+        dry_run: false,
+    }
+}
+
+/// What a controller does for each namespace it hears about.
+#[async_trait::async_trait]
+pub trait NamespaceHandler: Send + Sync + 'static {
+    /// Called for every namespace at start and on every change.
+    async fn namespace_changed(&self, namespace: &Value);
+}
+
+/// Watches namespaces (the current ones first) and hands each to `handler`,
+/// starting the watch over whenever it ends.
+pub fn watch_namespaces(
+    namespaces: Arc<Store>,
+    name: &'static str,
+    handler: Arc<dyn NamespaceHandler>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let ctx = controller_context(name, "");
+            match namespaces.watch(&ctx, None, WatchOptions::default()).await {
+                Ok(mut events) => {
+                    while let Some(Ok(event)) = events.next().await {
+                        if matches!(event.event_type, EventType::Added | EventType::Modified)
+                            && let Ok(namespace) = serde_json::from_slice::<Value>(&event.object)
+                        {
+                            handler.namespace_changed(&namespace).await;
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(controller = name, error = %e.message, "cannot watch namespaces"),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_flag_enables_and_disables_by_name() {
+        assert_eq!(super::enabled(&[]).unwrap(), super::ALL);
+        assert_eq!(
+            super::enabled(&["*".into(), "-namespace".into()]).unwrap(),
+            ["serviceaccount", "root-ca-cert-publisher"]
+        );
+        assert_eq!(super::enabled(&["namespace".into()]).unwrap(), ["namespace"]);
+        assert!(super::enabled(&["bogus".into()]).is_err());
+    }
+}
