@@ -161,7 +161,7 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
 }
 
 fn start_controllers(stores: &[Arc<apiserver::registry::Store>], config: &Config) {
-    use crate::controllers::{self, NamespaceController, RootCaPublisher, ServiceAccountController};
+    use crate::controllers::{self, GarbageCollector, NamespaceController, RootCaPublisher, ServiceAccountController};
     let find = |plural: &str| stores.iter().find(|s| s.def.group.is_empty() && s.def.plural == plural).cloned();
     let (Some(namespaces), Some(serviceaccounts), Some(configmaps)) =
         (find("namespaces"), find("serviceaccounts"), find("configmaps"))
@@ -179,6 +179,7 @@ fn start_controllers(stores: &[Arc<apiserver::registry::Store>], config: &Config
                     Arc::new(controllers::namespace::Terminator(controller)),
                 );
             }
+            "garbage-collector" => GarbageCollector::new(stores.to_vec()).start(),
             "serviceaccount" => {
                 let controller = ServiceAccountController { serviceaccounts: serviceaccounts.clone() };
                 controllers::watch_namespaces(namespaces.clone(), "service-account-controller", Arc::new(controller));

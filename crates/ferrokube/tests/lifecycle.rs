@@ -85,3 +85,42 @@ fn controllers_can_be_switched_off() {
         "no service account controller"
     );
 }
+
+/// Creates a deployment and a ReplicaSet it owns; returns the ReplicaSet's
+/// name.
+fn deployment_with_replicaset(server: &Server, name: &str) -> String {
+    server.ok(&["create", "deployment", name, "--image=nginx"]);
+    let uid = server.ok(&["get", "deploy", name, "-o", "jsonpath={.metadata.uid}"]);
+    let rs = format!("{name}-rs");
+    let manifest = serde_json::json!({
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": rs, "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": name, "uid": uid, "controller": true, "blockOwnerDeletion": true}]},
+        "spec": {"selector": {"matchLabels": {"app": name}}, "template": {"metadata": {"labels": {"app": name}}, "spec": {"containers": [{"name": "c", "image": "nginx"}]}}},
+    });
+    let out = server.kubectl_stdin(&["create", "-f", "-"], &manifest.to_string());
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    rs
+}
+
+#[test]
+fn deleting_an_owner_follows_the_propagation_policy() {
+    let server = Server::start();
+    let background = deployment_with_replicaset(&server, "bg");
+    server.ok(&["delete", "deployment", "bg"]);
+    eventually("the background dependent to go", || !server.kubectl(&["get", "rs", &background]).status.success());
+
+    let orphaned = deployment_with_replicaset(&server, "orphan");
+    server.ok(&["delete", "deployment", "orphan", "--cascade=orphan"]);
+    eventually("the orphaning owner to go", || !server.kubectl(&["get", "deploy", "orphan"]).status.success());
+    assert!(server.kubectl(&["get", "rs", &orphaned]).status.success(), "orphan leaves the ReplicaSet");
+    assert_eq!(
+        server.ok(&["get", "rs", &orphaned, "-o", "jsonpath={.metadata.ownerReferences}"]),
+        "",
+        "and drops its owner reference"
+    );
+
+    let foreground = deployment_with_replicaset(&server, "fg");
+    server.ok(&["delete", "deployment", "fg", "--cascade=foreground", "--timeout=30s"]);
+    assert!(!server.kubectl(&["get", "deploy", "fg"]).status.success());
+    assert!(!server.kubectl(&["get", "rs", &foreground]).status.success(), "foreground deleted the dependent first");
+}

@@ -13,7 +13,7 @@ use super::reads::{list_options, object_response, output};
 use crate::fieldvalidation::FieldValidation;
 use crate::negotiation::decode_body;
 use crate::openapi::kind_schemas;
-use crate::registry::{DeleteOptions, DeleteOutcome, Store, Subresource};
+use crate::registry::{DeleteOptions, DeleteOutcome, Propagation, Store, Subresource};
 use crate::responses::{self, Response};
 
 fn to_bytes(value: &Value) -> Bytes {
@@ -156,7 +156,15 @@ fn delete_options(request: &RestRequest, body: &[u8]) -> Result<DeleteOptions, A
         ));
     }
     let dry_run = request.query.dry_run()? || body["dryRun"].as_array().is_some_and(|d| d.iter().any(|v| v == "All"));
-    Ok(DeleteOptions { preconditions, grace_period_seconds, dry_run })
+    let orphan = request.query.flag("orphanDependents") || body["orphanDependents"] == json!(true);
+    let propagation = match policy {
+        "Foreground" => Some(Propagation::Foreground),
+        "Orphan" => Some(Propagation::Orphan),
+        "Background" => Some(Propagation::Background),
+        _ if orphan => Some(Propagation::Orphan),
+        _ => None,
+    };
+    Ok(DeleteOptions { preconditions, grace_period_seconds, propagation, dry_run })
 }
 
 fn success_status(store: &Store, object: &Value) -> Value {

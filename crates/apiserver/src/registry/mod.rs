@@ -8,5 +8,5 @@ pub mod strategy;
 pub mod table;
 
 pub use errors::storage_error;
-pub use store::{Context, DeleteOptions, DeleteOutcome, Mutation, Store, Subresource};
+pub use store::{Context, DeleteOptions, DeleteOutcome, Mutation, Propagation, Store, Subresource};
 pub use strategy::{DefaultStrategy, Strategy};

@@ -46,6 +46,30 @@ pub enum Subresource {
     Finalize,
 }
 
+/// What happens to an object's dependents (upstream's propagationPolicy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Propagation {
+    /// The object goes at once; the garbage collector removes dependents.
+    Background,
+    /// The object waits (finalizer `foregroundDeletion`) until its blocking
+    /// dependents are gone.
+    Foreground,
+    /// The object waits (finalizer `orphan`) until its dependents no longer
+    /// point at it.
+    Orphan,
+}
+
+impl Propagation {
+    /// The finalizer that holds the object while the policy is carried out.
+    pub fn finalizer(self) -> Option<&'static str> {
+        match self {
+            Propagation::Background => None,
+            Propagation::Foreground => Some("foregroundDeletion"),
+            Propagation::Orphan => Some("orphan"),
+        }
+    }
+}
+
 /// Options of a delete (metav1.DeleteOptions).
 #[derive(Debug, Clone, Default)]
 pub struct DeleteOptions {
@@ -53,6 +77,8 @@ pub struct DeleteOptions {
     pub preconditions: Preconditions,
     /// gracePeriodSeconds.
     pub grace_period_seconds: Option<i64>,
+    /// propagationPolicy (unset means Background).
+    pub propagation: Option<Propagation>,
     /// dryRun=All.
     pub dry_run: bool,
 }
@@ -458,11 +484,13 @@ impl Store {
             return Err(ApiError::conflict(&self.def.group_resource(), name, &message));
         }
         self.admission.admit(&self.attributes(ctx, Operation::Delete, name, ""), None).await?;
+        let policy_finalizer = opts.propagation.and_then(Propagation::finalizer);
         let has_finalizers = current["metadata"]["finalizers"].as_array().is_some_and(|f| !f.is_empty())
-            || self.strategy.deletion_blocked(&current);
+            || self.strategy.deletion_blocked(&current)
+            || policy_finalizer.is_some();
         let grace = self.strategy.grace_period(&current, opts.grace_period_seconds).filter(|g| *g > 0);
         if has_finalizers || grace.is_some() {
-            if !current["metadata"]["deletionTimestamp"].is_null() {
+            if !current["metadata"]["deletionTimestamp"].is_null() && policy_finalizer.is_none() {
                 return Ok(DeleteOutcome::Pending(current));
             }
             let grace = grace.unwrap_or(0);
@@ -479,8 +507,21 @@ impl Store {
             let strategy = self.strategy.clone();
             let mark: Mutation = Arc::new(move |cur: &Value| {
                 let mut next = cur.clone();
-                next.set_meta("deletionTimestamp", marked["metadata"]["deletionTimestamp"].clone());
-                next.set_meta("deletionGracePeriodSeconds", marked["metadata"]["deletionGracePeriodSeconds"].clone());
+                if next["metadata"]["deletionTimestamp"].is_null() {
+                    next.set_meta("deletionTimestamp", marked["metadata"]["deletionTimestamp"].clone());
+                    next.set_meta(
+                        "deletionGracePeriodSeconds",
+                        marked["metadata"]["deletionGracePeriodSeconds"].clone(),
+                    );
+                }
+                if let Some(finalizer) = policy_finalizer {
+                    let finalizers = next.metadata_mut().entry("finalizers").or_insert_with(|| json!([]));
+                    if let Some(list) = finalizers.as_array_mut()
+                        && !list.iter().any(|f| f == finalizer)
+                    {
+                        list.push(json!(finalizer));
+                    }
+                }
                 strategy.prepare_for_delete(&mut next);
                 Ok(next)
             });

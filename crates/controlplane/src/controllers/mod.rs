@@ -4,6 +4,7 @@
 //! with kube-controller-manager's syntax: `*` for all, `name` to enable,
 //! `-name` to disable.
 
+mod garbage_collector;
 pub mod namespace;
 mod serviceaccounts;
 
@@ -17,11 +18,12 @@ use serde_json::Value;
 use storage::{EventType, WatchOptions};
 use tokio::task::JoinHandle;
 
+pub use garbage_collector::GarbageCollector;
 pub use namespace::NamespaceController;
 pub use serviceaccounts::{RootCaPublisher, ServiceAccountController};
 
 /// Every controller's name, as kube-controller-manager names them.
-pub const ALL: [&str; 3] = ["namespace", "serviceaccount", "root-ca-cert-publisher"];
+pub const ALL: [&str; 4] = ["namespace", "garbage-collector", "serviceaccount", "root-ca-cert-publisher"];
 
 /// Which controllers `--controllers` enables.
 pub fn enabled(flag: &[String]) -> Result<Vec<&'static str>, String> {
