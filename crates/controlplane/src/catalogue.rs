@@ -9,9 +9,21 @@ use apiserver::registry::Strategy;
 use apiserver::resource::{ResourceDef, schema_of};
 use apiserver::server::GenericApiServer;
 use apiserver::storage_factory::StorageFactory;
+use k8s_openapi::api::admissionregistration::v1 as admissionregistration;
 use k8s_openapi::api::apps::v1 as apps;
+use k8s_openapi::api::autoscaling::v2 as autoscaling;
+use k8s_openapi::api::batch::v1 as batch;
+use k8s_openapi::api::certificates::v1 as certificates;
 use k8s_openapi::api::coordination::v1 as coordination;
 use k8s_openapi::api::core::v1 as core;
+use k8s_openapi::api::discovery::v1 as discovery;
+use k8s_openapi::api::flowcontrol::v1 as flowcontrol;
+use k8s_openapi::api::networking::v1 as networking;
+use k8s_openapi::api::node::v1 as node;
+use k8s_openapi::api::policy::v1 as policy;
+use k8s_openapi::api::rbac::v1 as rbac;
+use k8s_openapi::api::scheduling::v1 as scheduling;
+use k8s_openapi::api::storage::v1 as storage_k8s;
 
 use crate::Config;
 use crate::admission::NamespaceLifecycle;
@@ -124,6 +136,307 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
                 .schema(schema_of::<coordination::Lease>),
             "leases",
             Arc::new(LeaseStrategy::default()),
+        ),
+    ]
+    .into_iter()
+    .chain(plain_entries())
+    .collect()
+}
+
+/// Resources served with the generic behaviour only, for now: the default
+/// strategy (metadata validation, Name / Created At tables).
+fn plain_entries() -> Vec<Entry> {
+    let plain = || -> Arc<dyn Strategy> { Arc::new(apiserver::registry::DefaultStrategy) };
+    let def = ResourceDef::new;
+    vec![
+        entry(
+            def("", "v1", "Binding", "bindings", true).verbs(&["create"]).schema(schema_of::<core::Binding>),
+            "bindings",
+            plain(),
+        ),
+        entry(
+            def("", "v1", "ComponentStatus", "componentstatuses", false)
+                .short_names(&["cs"])
+                .verbs(&["get", "list"])
+                .schema(schema_of::<core::ComponentStatus>),
+            "componentstatuses",
+            plain(),
+        ),
+        entry(
+            def("", "v1", "LimitRange", "limitranges", true)
+                .short_names(&["limits"])
+                .schema(schema_of::<core::LimitRange>),
+            "limitranges",
+            plain(),
+        ),
+        entry(
+            def("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true)
+                .short_names(&["pvc"])
+                .with_status()
+                .schema(schema_of::<core::PersistentVolumeClaim>),
+            "persistentvolumeclaims",
+            plain(),
+        ),
+        entry(
+            def("", "v1", "PersistentVolume", "persistentvolumes", false)
+                .short_names(&["pv"])
+                .with_status()
+                .schema(schema_of::<core::PersistentVolume>),
+            "persistentvolumes",
+            plain(),
+        ),
+        entry(
+            def("", "v1", "PodTemplate", "podtemplates", true).schema(schema_of::<core::PodTemplate>),
+            "podtemplates",
+            plain(),
+        ),
+        entry(
+            def("", "v1", "ReplicationController", "replicationcontrollers", true)
+                .short_names(&["rc"])
+                .categories(&["all"])
+                .with_status()
+                .workload_scale()
+                .schema(schema_of::<core::ReplicationController>),
+            "controllers",
+            plain(),
+        ),
+        entry(
+            def("", "v1", "ResourceQuota", "resourcequotas", true)
+                .short_names(&["quota"])
+                .with_status()
+                .schema(schema_of::<core::ResourceQuota>),
+            "resourcequotas",
+            plain(),
+        ),
+        entry(
+            def("apps", "v1", "ControllerRevision", "controllerrevisions", true)
+                .schema(schema_of::<apps::ControllerRevision>),
+            "controllerrevisions",
+            plain(),
+        ),
+        entry(
+            def("apps", "v1", "DaemonSet", "daemonsets", true)
+                .short_names(&["ds"])
+                .categories(&["all"])
+                .with_status()
+                .schema(schema_of::<apps::DaemonSet>),
+            "daemonsets",
+            plain(),
+        ),
+        entry(
+            def("apps", "v1", "StatefulSet", "statefulsets", true)
+                .short_names(&["sts"])
+                .categories(&["all"])
+                .with_status()
+                .workload_scale()
+                .schema(schema_of::<apps::StatefulSet>),
+            "statefulsets",
+            plain(),
+        ),
+        entry(
+            def("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true)
+                .short_names(&["hpa"])
+                .categories(&["all"])
+                .with_status()
+                .schema(schema_of::<autoscaling::HorizontalPodAutoscaler>),
+            "horizontalpodautoscalers",
+            plain(),
+        ),
+        entry(
+            def("batch", "v1", "CronJob", "cronjobs", true)
+                .short_names(&["cj"])
+                .categories(&["all"])
+                .with_status()
+                .schema(schema_of::<batch::CronJob>),
+            "cronjobs",
+            plain(),
+        ),
+        entry(
+            def("batch", "v1", "Job", "jobs", true).categories(&["all"]).with_status().schema(schema_of::<batch::Job>),
+            "jobs",
+            plain(),
+        ),
+        entry(
+            def("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false)
+                .short_names(&["csr"])
+                .with_subresource("approval", "CertificateSigningRequest", "", "", &["get", "patch", "update"])
+                .with_status()
+                .schema(schema_of::<certificates::CertificateSigningRequest>),
+            "certificatesigningrequests",
+            plain(),
+        ),
+        entry(
+            def("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true)
+                .schema(schema_of::<discovery::EndpointSlice>),
+            "endpointslices",
+            plain(),
+        ),
+        entry(
+            def("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false)
+                .schema(schema_of::<networking::IngressClass>),
+            "ingressclasses",
+            plain(),
+        ),
+        entry(
+            def("networking.k8s.io", "v1", "Ingress", "ingresses", true)
+                .short_names(&["ing"])
+                .with_status()
+                .schema(schema_of::<networking::Ingress>),
+            "ingress",
+            plain(),
+        ),
+        entry(
+            def("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true)
+                .short_names(&["netpol"])
+                .schema(schema_of::<networking::NetworkPolicy>),
+            "networkpolicies",
+            plain(),
+        ),
+        entry(
+            def("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false).schema(schema_of::<node::RuntimeClass>),
+            "runtimeclasses",
+            plain(),
+        ),
+        entry(
+            def("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true)
+                .short_names(&["pdb"])
+                .with_status()
+                .schema(schema_of::<policy::PodDisruptionBudget>),
+            "poddisruptionbudgets",
+            plain(),
+        ),
+        entry(
+            def("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false)
+                .schema(schema_of::<rbac::ClusterRoleBinding>),
+            "clusterrolebindings",
+            plain(),
+        ),
+        entry(
+            def("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false)
+                .schema(schema_of::<rbac::ClusterRole>),
+            "clusterroles",
+            plain(),
+        ),
+        entry(
+            def("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true)
+                .schema(schema_of::<rbac::RoleBinding>),
+            "rolebindings",
+            plain(),
+        ),
+        entry(
+            def("rbac.authorization.k8s.io", "v1", "Role", "roles", true).schema(schema_of::<rbac::Role>),
+            "roles",
+            plain(),
+        ),
+        entry(
+            def("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false)
+                .short_names(&["pc"])
+                .schema(schema_of::<scheduling::PriorityClass>),
+            "priorityclasses",
+            plain(),
+        ),
+        entry(
+            def("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false).schema(schema_of::<storage_k8s::CSIDriver>),
+            "csidrivers",
+            plain(),
+        ),
+        entry(
+            def("storage.k8s.io", "v1", "CSINode", "csinodes", false).schema(schema_of::<storage_k8s::CSINode>),
+            "csinodes",
+            plain(),
+        ),
+        entry(
+            def("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities", true)
+                .schema(schema_of::<storage_k8s::CSIStorageCapacity>),
+            "csistoragecapacities",
+            plain(),
+        ),
+        entry(
+            def("storage.k8s.io", "v1", "StorageClass", "storageclasses", false)
+                .short_names(&["sc"])
+                .schema(schema_of::<storage_k8s::StorageClass>),
+            "storageclasses",
+            plain(),
+        ),
+        entry(
+            def("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false)
+                .with_status()
+                .schema(schema_of::<storage_k8s::VolumeAttachment>),
+            "volumeattachments",
+            plain(),
+        ),
+        entry(
+            def(
+                "admissionregistration.k8s.io",
+                "v1",
+                "MutatingWebhookConfiguration",
+                "mutatingwebhookconfigurations",
+                false,
+            )
+            .categories(&["api-extensions"])
+            .schema(schema_of::<admissionregistration::MutatingWebhookConfiguration>),
+            "mutatingwebhookconfigurations",
+            plain(),
+        ),
+        entry(
+            def(
+                "admissionregistration.k8s.io",
+                "v1",
+                "ValidatingAdmissionPolicy",
+                "validatingadmissionpolicies",
+                false,
+            )
+            .categories(&["api-extensions"])
+            .with_status()
+            .schema(schema_of::<admissionregistration::ValidatingAdmissionPolicy>),
+            "validatingadmissionpolicies",
+            plain(),
+        ),
+        entry(
+            def(
+                "admissionregistration.k8s.io",
+                "v1",
+                "ValidatingAdmissionPolicyBinding",
+                "validatingadmissionpolicybindings",
+                false,
+            )
+            .categories(&["api-extensions"])
+            .schema(schema_of::<admissionregistration::ValidatingAdmissionPolicyBinding>),
+            "validatingadmissionpolicybindings",
+            plain(),
+        ),
+        entry(
+            def(
+                "admissionregistration.k8s.io",
+                "v1",
+                "ValidatingWebhookConfiguration",
+                "validatingwebhookconfigurations",
+                false,
+            )
+            .categories(&["api-extensions"])
+            .schema(schema_of::<admissionregistration::ValidatingWebhookConfiguration>),
+            "validatingwebhookconfigurations",
+            plain(),
+        ),
+        entry(
+            def("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", false)
+                .with_status()
+                .schema(schema_of::<flowcontrol::FlowSchema>),
+            "flowschemas",
+            plain(),
+        ),
+        entry(
+            def(
+                "flowcontrol.apiserver.k8s.io",
+                "v1",
+                "PriorityLevelConfiguration",
+                "prioritylevelconfigurations",
+                false,
+            )
+            .with_status()
+            .schema(schema_of::<flowcontrol::PriorityLevelConfiguration>),
+            "prioritylevelconfigurations",
+            plain(),
         ),
     ]
 }

@@ -247,3 +247,41 @@ fn unknown_fields_are_refused_under_strict_validation_and_dropped_otherwise() {
     let stored: serde_json::Value = serde_json::from_str(&server.ok(&["get", "deploy", "web", "-o", "json"])).unwrap();
     assert!(stored["spec"].get("replicaz").is_none(), "unknown fields are not stored");
 }
+
+#[test]
+fn more_built_in_kinds_are_served_with_their_schemas() {
+    let server = Server::start();
+    for args in [
+        &["create", "job", "hello", "--image=busybox"][..],
+        &["create", "cronjob", "tick", "--image=busybox", "--schedule=*/5 * * * *"],
+        &["create", "clusterrole", "reader", "--verb=get", "--resource=pods"],
+        &["create", "rolebinding", "rb", "--clusterrole=reader", "--user=alice"],
+        &["create", "poddisruptionbudget", "pdb", "--selector=app=x", "--min-available=1"],
+        &["create", "priorityclass", "high", "--value=1000"],
+        &["create", "ingress", "web", "--rule=example.com/=web:80"],
+    ] {
+        server.ok(args);
+    }
+    let listed = server.ok(&["get", "jobs,cronjobs,rolebindings,pdb,ingresses", "-o", "name"]);
+    for name in [
+        "job.batch/hello",
+        "cronjob.batch/tick",
+        "rolebinding.rbac.authorization.k8s.io/rb",
+        "poddisruptionbudget.policy/pdb",
+        "ingress.networking.k8s.io/web",
+    ] {
+        assert!(listed.contains(name), "{name} in {listed}");
+    }
+    let resources = server.ok(&["api-resources", "-o", "name"]);
+    for resource in [
+        "statefulsets.apps",
+        "daemonsets.apps",
+        "horizontalpodautoscalers.autoscaling",
+        "storageclasses.storage.k8s.io",
+        "flowschemas.flowcontrol.apiserver.k8s.io",
+    ] {
+        assert!(resources.lines().any(|l| l == resource), "{resource} in {resources}");
+    }
+    assert!(server.ok(&["explain", "cronjob.spec.schedule"]).contains("FIELD: schedule <string>"));
+    server.ok(&["delete", "job", "hello"]);
+}

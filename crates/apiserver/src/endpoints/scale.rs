@@ -45,10 +45,14 @@ fn scale_of(object: &Value, paths: &ScalePaths) -> Value {
     let mut status = json!({"replicas": at(object, &paths.status_replicas).as_i64().unwrap_or(0)});
     if let Some(selector_path) = &paths.label_selector {
         let selector = at(object, selector_path);
-        let text = if selector.is_object() {
-            selector_to_string(selector)
-        } else {
-            selector.as_str().unwrap_or_default().to_string()
+        let text = match selector {
+            Value::Object(map) if map.contains_key("matchLabels") || map.contains_key("matchExpressions") => {
+                selector_to_string(selector)
+            }
+            Value::Object(map) => {
+                map.iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default())).collect::<Vec<_>>().join(",")
+            }
+            other => other.as_str().unwrap_or_default().to_string(),
         };
         if !text.is_empty() {
             status["selector"] = json!(text);
