@@ -97,9 +97,10 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
         entry(
             core("ServiceAccount", "serviceaccounts", true)
                 .schema(schema_of::<core::ServiceAccount>)
-                .short_names(&["sa"]),
+                .short_names(&["sa"])
+                .with_subresource("token", "TokenRequest", "authentication.k8s.io", "v1", &["create"]),
             "serviceaccounts",
-            Arc::new(ServiceAccountStrategy::default()),
+            Arc::new(ServiceAccountStrategy::new(config.token_issuer.clone())),
         ),
         entry(
             core("Service", "services", true)
@@ -139,8 +140,31 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
         ),
     ]
     .into_iter()
+    .chain(review_entries(config))
     .chain(plain_entries())
     .collect()
+}
+
+/// The authentication.k8s.io kinds that are answered, never stored.
+fn review_entries(config: &Config) -> Vec<Entry> {
+    use crate::serviceaccount::{SelfSubjectReviewStrategy, TokenReviewStrategy};
+    use k8s_openapi::api::authentication::v1 as authentication;
+    vec![
+        entry(
+            ResourceDef::new("authentication.k8s.io", "v1", "SelfSubjectReview", "selfsubjectreviews", false)
+                .verbs(&["create"])
+                .schema(schema_of::<authentication::SelfSubjectReview>),
+            "selfsubjectreviews",
+            Arc::new(SelfSubjectReviewStrategy),
+        ),
+        entry(
+            ResourceDef::new("authentication.k8s.io", "v1", "TokenReview", "tokenreviews", false)
+                .verbs(&["create"])
+                .schema(schema_of::<authentication::TokenReview>),
+            "tokenreviews",
+            Arc::new(TokenReviewStrategy { issuer: config.token_issuer.clone() }),
+        ),
+    ]
 }
 
 /// Resources served with the generic behaviour only, for now: the default

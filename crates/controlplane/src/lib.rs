@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod catalogue;
 pub mod controllers;
 pub mod ipallocator;
+pub mod serviceaccount;
 pub mod strategies;
 
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use apiserver::server::GenericApiServer;
 use apiserver::storage_factory::StorageFactory;
 
 /// Settings of the built-in resources, from the server's flags.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// --service-cluster-ip-range, e.g. `10.0.0.0/24`.
     pub service_cluster_ip_range: String,
@@ -31,6 +32,8 @@ pub struct Config {
     pub root_ca_pem: String,
     /// The controllers to run (names from [`controllers::ALL`]).
     pub controllers: Vec<&'static str>,
+    /// Signs and verifies service account tokens.
+    pub token_issuer: Arc<serviceaccount::token::TokenIssuer>,
 }
 
 /// Builds the KubeAPIServer with every built-in resource installed,

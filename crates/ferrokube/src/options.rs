@@ -45,6 +45,14 @@ pub struct Options {
     /// Static bearer tokens, upstream's CSV format: token,user,uid,"group1,group2".
     #[arg(long)]
     pub token_auth_file: Option<PathBuf>,
+    /// PKCS#8 ECDSA P-256 private key (PEM) that signs service account
+    /// tokens; generated in the data dir when absent.
+    #[arg(long)]
+    pub service_account_signing_key_file: Option<PathBuf>,
+    /// The issuer of service account tokens (their `iss` claim and the API's
+    /// audience).
+    #[arg(long, default_value = "https://kubernetes.default.svc.cluster.local")]
+    pub service_account_issuer: String,
     /// The range cluster IPs of Services are allocated from.
     #[arg(long, default_value = "10.0.0.0/24")]
     pub service_cluster_ip_range: String,

@@ -110,3 +110,39 @@ fn write_private(path: &Path, contents: &str) -> Result<()> {
     file.write_all(contents.as_bytes())?;
     Ok(())
 }
+
+/// The service account signing key: the given PEM file, or one generated
+/// under `<data dir>/pki/sa.key` on first start. Returns the PKCS#8 DER.
+pub fn service_account_key(data_dir: &Path, given: Option<&Path>) -> Result<Vec<u8>> {
+    use rustls_pki_types::PrivateKeyDer;
+    use rustls_pki_types::pem::PemObject;
+    let path = match given {
+        Some(path) => path.to_path_buf(),
+        None => {
+            let path = data_dir.join("pki").join("sa.key");
+            if !path.exists() {
+                let rng = ring::rand::SystemRandom::new();
+                let pkcs8 = ring::signature::EcdsaKeyPair::generate_pkcs8(
+                    &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+                    &rng,
+                )
+                .map_err(|_| anyhow::anyhow!("cannot generate the service account key"))?;
+                let body = base64::engine::general_purpose::STANDARD.encode(pkcs8.as_ref());
+                let lines: Vec<&str> =
+                    body.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap_or_default()).collect();
+                write_private(
+                    &path,
+                    &format!("-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n", lines.join("\n")),
+                )?;
+            }
+            path
+        }
+    };
+    match PrivateKeyDer::from_pem_file(&path).with_context(|| format!("reading {}", path.display()))? {
+        PrivateKeyDer::Pkcs8(key) => Ok(key.secret_pkcs8_der().to_vec()),
+        _ => anyhow::bail!(
+            "{}: the service account key must be a PKCS#8 (\"PRIVATE KEY\") ECDSA P-256 key",
+            path.display()
+        ),
+    }
+}

@@ -71,6 +71,12 @@ pub async fn run(options: Options) -> Result<()> {
     };
     let compactor = storage::compactor::spawn(backend.clone(), options.etcd_compaction_interval);
 
+    let signing_key =
+        crate::pki::service_account_key(&options.data_dir, options.service_account_signing_key_file.as_deref())?;
+    let token_issuer = Arc::new(
+        controlplane::serviceaccount::token::TokenIssuer::new(&signing_key, &options.service_account_issuer)
+            .map_err(anyhow::Error::msg)?,
+    );
     let extensions = apiextensions::new_server(&factory);
     let config = controlplane::Config {
         service_cluster_ip_range: options.service_cluster_ip_range.clone(),
@@ -79,11 +85,13 @@ pub async fn run(options: Options) -> Result<()> {
         secure_port: options.secure_port,
         root_ca_pem: std::fs::read_to_string(&pki.ca_cert).context("reading the CA")?,
         controllers: controlplane::controllers::enabled(&options.controllers).map_err(anyhow::Error::msg)?,
+        token_issuer: token_issuer.clone(),
     };
     let core = controlplane::new_server(&config, &factory, extensions).await.map_err(anyhow::Error::msg)?;
     let aggregator = aggregator::new_server(&factory, core);
 
     let mut authenticator = Authenticator::default();
+    authenticator.token_authenticators.push(Arc::new(move |token| token_issuer.authenticate(token)));
     if let Some(path) = &options.token_auth_file {
         authenticator.tokens = Some(apiserver::authn::TokenFile::load(path).map_err(anyhow::Error::msg)?);
     }

@@ -100,6 +100,7 @@ async fn handle(store: Arc<Store>, request: RestRequest) -> Result<Response, Api
         ("delete", "") => writes::delete(&store, request).await,
         ("deletecollection", "") => writes::delete_collection(&store, request).await,
         ("create", "binding") => writes::bind(&store, request).await,
+        ("create", _) => writes::create_subresource(&store, request).await,
         ("get", "scale") => scale::get(&store, &request).await,
         ("update", "scale") => scale::update(&store, request).await,
         ("patch", "scale") => scale::patch(&store, request).await,

@@ -273,3 +273,19 @@ pub(super) async fn bind(store: &Arc<Store>, request: RestRequest) -> Result<Res
         &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
     ))
 }
+
+/// A create on a subresource the kind's strategy answers (such as
+/// serviceaccounts/token).
+pub(super) async fn create_subresource(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
+    let output = output(&request)?;
+    let body = request.read_body().await?;
+    let mut input = decode_body(request.header("content-type"), &body)?;
+    strip_nulls(&mut input);
+    let ctx = request.context(request.query.dry_run()?);
+    let parent = store.get(&ctx, &request.info.name, None).await?;
+    let parent: Value = serde_json::from_slice(&parent.data).map_err(|e| ApiError::internal(e.to_string()))?;
+    match store.strategy.create_subresource(&ctx, &request.info.subresource, &parent, input).await {
+        Some(answer) => Ok(responses::value(201, output, &answer?)),
+        None => Err(ApiError::path_not_found()),
+    }
+}

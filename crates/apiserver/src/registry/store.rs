@@ -239,6 +239,9 @@ impl Store {
     /// Creates an object; returns it as stored.
     pub async fn create(&self, ctx: &Context, mut object: Value) -> Result<Value, ApiError> {
         self.check_type(&mut object)?;
+        if let Some(answer) = self.strategy.create_without_storage(ctx, &object).await {
+            return answer;
+        }
         self.check_namespace(ctx, &mut object)?;
         if object.name().is_empty()
             && let Some(prefix) = object.meta_str("generateName").filter(|p| !p.is_empty()).map(str::to_string)

@@ -8,6 +8,7 @@ use apimachinery::validation::NameRule;
 use async_trait::async_trait;
 use serde_json::Value;
 
+use super::store::Context;
 use super::table::TableConvertor;
 
 /// The behaviour of one kind.
@@ -45,6 +46,25 @@ pub trait Strategy: Send + Sync {
     /// The Table columns `kubectl get` prints.
     fn table(&self) -> &dyn TableConvertor {
         &super::table::DefaultTable
+    }
+
+    /// For kinds that are never stored (TokenReview, SelfSubjectReview):
+    /// the answer to a create. `None` for stored kinds.
+    async fn create_without_storage(&self, _ctx: &Context, _object: &Value) -> Option<Result<Value, ApiError>> {
+        None
+    }
+
+    /// The answer to a create on a subresource of a stored object (such as
+    /// serviceaccounts/token), given the parent; `None` if the kind has no
+    /// such subresource.
+    async fn create_subresource(
+        &self,
+        _ctx: &Context,
+        _subresource: &str,
+        _parent: &Value,
+        _body: Value,
+    ) -> Option<Result<Value, ApiError>> {
+        None
     }
 
     /// Work outside the object that must succeed before it is stored,

@@ -103,7 +103,7 @@ mod tests {
         assert_eq!(super::enabled(&[]).unwrap(), super::ALL);
         assert_eq!(
             super::enabled(&["*".into(), "-namespace".into()]).unwrap(),
-            ["serviceaccount", "root-ca-cert-publisher"]
+            ["garbage-collector", "serviceaccount", "root-ca-cert-publisher"]
         );
         assert_eq!(super::enabled(&["namespace".into()]).unwrap(), ["namespace"]);
         assert!(super::enabled(&["bogus".into()]).is_err());

@@ -122,24 +122,42 @@ fn base64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// ServiceAccounts: NAME SECRETS AGE.
-pub struct ServiceAccountStrategy(Cells);
+/// ServiceAccounts: NAME SECRETS AGE, and the token subresource.
+pub struct ServiceAccountStrategy {
+    table: Cells,
+    issuer: std::sync::Arc<crate::serviceaccount::token::TokenIssuer>,
+}
 
-impl Default for ServiceAccountStrategy {
-    fn default() -> Self {
-        ServiceAccountStrategy(Columns {
-            columns: vec![Column::new(
-                "Secrets",
-                "string",
-                "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
-            )],
-            cells: |sa| vec![json!(sa["secrets"].as_array().map_or(0, Vec::len))],
-        })
+impl ServiceAccountStrategy {
+    /// Service accounts whose tokens `issuer` signs.
+    pub fn new(issuer: std::sync::Arc<crate::serviceaccount::token::TokenIssuer>) -> Self {
+        ServiceAccountStrategy {
+            issuer,
+            table: Columns {
+                columns: vec![Column::new(
+                    "Secrets",
+                    "string",
+                    "Secrets is a list of the secrets in the same namespace that pods running using this ServiceAccount are allowed to use.",
+                )],
+                cells: |sa| vec![json!(sa["secrets"].as_array().map_or(0, Vec::len))],
+            },
+        }
     }
 }
 
+#[async_trait::async_trait]
 impl Strategy for ServiceAccountStrategy {
     fn table(&self) -> &dyn TableConvertor {
-        &self.0
+        &self.table
+    }
+
+    async fn create_subresource(
+        &self,
+        _ctx: &apiserver::registry::Context,
+        subresource: &str,
+        account: &Value,
+        request: Value,
+    ) -> Option<Result<Value, apimachinery::ApiError>> {
+        (subresource == "token").then(|| crate::serviceaccount::token_request(&self.issuer, account, &request))
     }
 }

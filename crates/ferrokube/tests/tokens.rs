@@ -1,0 +1,67 @@
+//! Service account tokens: `kubectl create token` returns a token that
+//! authenticates, TokenReview says whose it is, and `kubectl auth whoami`
+//! shows who is asking.
+
+mod support;
+
+use serde_json::json;
+use support::{Server, raw};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn created_tokens_authenticate_and_are_reviewed() {
+    let server = Server::start();
+    let whoami = server.ok(&["auth", "whoami"]);
+    assert!(whoami.contains("Username    admin") && whoami.contains("system:masters"), "{whoami}");
+
+    server.ok(&["create", "serviceaccount", "builder"]);
+    let token = server.ok(&["create", "token", "builder"]);
+    let token = token.trim();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {token}");
+
+    let as_builder = server.client_without_certificate(Some(token)).await;
+    let (code, review) = raw(
+        &as_builder,
+        "POST",
+        "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+        "application/json",
+        serde_json::to_vec(&json!({"apiVersion": "authentication.k8s.io/v1", "kind": "SelfSubjectReview"})).unwrap(),
+    )
+    .await;
+    assert_eq!(code, 201, "{review}");
+    assert_eq!(review["status"]["userInfo"]["username"], "system:serviceaccount:default:builder");
+    assert!(
+        review["status"]["userInfo"]["groups"].as_array().unwrap().contains(&json!("system:serviceaccounts:default"))
+    );
+
+    let admin = server.client().await;
+    let body = |token: &str| {
+        serde_json::to_vec(
+            &json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token}}),
+        )
+        .unwrap()
+    };
+    let (code, reviewed) =
+        raw(&admin, "POST", "/apis/authentication.k8s.io/v1/tokenreviews", "application/json", body(token)).await;
+    assert_eq!(code, 201, "{reviewed}");
+    assert_eq!(reviewed["status"]["authenticated"], true);
+    assert_eq!(reviewed["status"]["user"]["username"], "system:serviceaccount:default:builder");
+    let (_, rejected) =
+        raw(&admin, "POST", "/apis/authentication.k8s.io/v1/tokenreviews", "application/json", body("bogus")).await;
+    assert_eq!(rejected["status"]["authenticated"], false);
+
+    let (code, status) =
+        raw(&admin, "GET", "/apis/authentication.k8s.io/v1/tokenreviews", "application/json", Vec::new()).await;
+    assert_eq!(code, 405, "reviews are create-only: {status}");
+
+    let short =
+        json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {"expirationSeconds": 60}});
+    let (code, status) = raw(
+        &admin,
+        "POST",
+        "/api/v1/namespaces/default/serviceaccounts/builder/token",
+        "application/json",
+        serde_json::to_vec(&short).unwrap(),
+    )
+    .await;
+    assert_eq!(code, 422, "{status}");
+}
