@@ -137,7 +137,7 @@ async fn shutdown_signal() {
             Ok(mut signal) => {
                 signal.recv().await;
             }
-            Err(_) => futures_pending().await,
+            Err(_) => std::future::pending::<()>().await,
         }
     };
     tokio::select! {
@@ -145,8 +145,4 @@ async fn shutdown_signal() {
         _ = tokio::signal::ctrl_c() => {}
     }
     tracing::info!("shutting down: draining requests");
-}
-
-async fn futures_pending() {
-    std::future::pending::<()>().await
 }

@@ -39,10 +39,11 @@ impl Query {
     pub fn resource_version(&self) -> Result<Option<u64>, ApiError> {
         match self.get("resourceVersion").filter(|v| !v.is_empty()) {
             None => Ok(None),
-            Some(v) => v
-                .parse()
-                .map(Some)
-                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {v}")).into_invalid_rv(v)),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                ApiError::bad_request(format!(
+                    "resourceVersion: Invalid value: \"{v}\": strconv.ParseUint: parsing \"{v}\": invalid syntax"
+                ))
+            }),
         }
     }
 
@@ -82,18 +83,5 @@ impl Query {
                 Err(ApiError::bad_request(format!("dryRun: Unsupported value: \"{other}\": supported values: \"All\"")))
             }
         }
-    }
-}
-
-trait InvalidResourceVersion {
-    fn into_invalid_rv(self, value: &str) -> Self;
-}
-
-impl InvalidResourceVersion for ApiError {
-    fn into_invalid_rv(mut self, value: &str) -> Self {
-        self.message = format!(
-            "resourceVersion: Invalid value: \"{value}\": strconv.ParseUint: parsing \"{value}\": invalid syntax"
-        );
-        self
     }
 }

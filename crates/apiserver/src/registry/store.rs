@@ -178,13 +178,16 @@ impl Store {
         let api_version = self.def.api_version();
         let sent_version = object["apiVersion"].as_str().unwrap_or_default().to_string();
         let sent_kind = object["kind"].as_str().unwrap_or_default().to_string();
-        if (!sent_kind.is_empty() && sent_kind != self.def.kind)
-            || (!sent_version.is_empty() && sent_version != api_version)
-        {
+        if !sent_kind.is_empty() && sent_kind != self.def.kind {
+            return Err(ApiError::bad_request(format!(
+                "the kind in the data ({sent_kind}) does not match the expected kind ({})",
+                self.def.kind
+            )));
+        }
+        if !sent_version.is_empty() && sent_version != api_version {
             return Err(ApiError::bad_request(format!(
                 "the API version in the data ({sent_version}) does not match the expected API version ({api_version})"
-            ))
-            .with_kind_mismatch(&sent_kind, &self.def.kind));
+            )));
         }
         object["apiVersion"] = json!(api_version);
         object["kind"] = json!(self.def.kind);
@@ -498,7 +501,7 @@ impl Store {
             }
             let grace = grace.unwrap_or(0);
             let deletion_time = std::time::SystemTime::now() + std::time::Duration::from_secs(grace as u64);
-            let timestamp = humantime_rfc3339(deletion_time);
+            let timestamp = apimachinery::format_rfc3339(deletion_time);
             let mut marked = current.clone();
             marked.set_meta("deletionTimestamp", json!(timestamp));
             marked.set_meta("deletionGracePeriodSeconds", json!(grace));
@@ -562,23 +565,5 @@ impl Store {
         });
         let updated = self.storage.guaranteed_update(&key, &Preconditions::default(), false, try_update).await;
         decode(&updated.map_err(|e| self.error(e, name))?.data)
-    }
-}
-
-fn humantime_rfc3339(time: std::time::SystemTime) -> String {
-    apimachinery::format_rfc3339(time)
-}
-
-trait KindMismatch {
-    fn with_kind_mismatch(self, sent: &str, expected: &str) -> Self;
-}
-
-impl KindMismatch for ApiError {
-    /// Upstream words a kind mismatch differently from a version mismatch.
-    fn with_kind_mismatch(mut self, sent: &str, expected: &str) -> Self {
-        if !sent.is_empty() && sent != expected {
-            self.message = format!("the kind in the data ({sent}) does not match the expected kind ({expected})");
-        }
-        self
     }
 }
