@@ -1,7 +1,7 @@
 //! What exists after start (upstream's bootstrap controllers and
 //! post-start hooks): the system namespaces, the `kubernetes` Service in
-//! `default` with its Endpoints, and cluster IP allocations rebuilt from the
-//! stored Services.
+//! `default` with its Endpoints, and cluster IP and node port allocations
+//! rebuilt from the stored Services.
 
 use std::sync::Arc;
 
@@ -12,6 +12,7 @@ use storage::ListOptions;
 
 use crate::Config;
 use crate::ipallocator::IpAllocator;
+use crate::portallocator::PortAllocator;
 
 /// The namespaces upstream creates.
 pub const SYSTEM_NAMESPACES: [&str; 4] = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -50,13 +51,23 @@ async fn ensure(store: &Store, namespace: &str, object: Value) -> Result<(), Str
 }
 
 /// Runs the bootstrap steps; fails if storage is unusable.
-pub async fn run(stores: &[Arc<Store>], config: &Config, allocator: &IpAllocator) -> Result<(), String> {
+pub async fn run(
+    stores: &[Arc<Store>],
+    config: &Config,
+    allocator: &IpAllocator,
+    ports: &PortAllocator,
+) -> Result<(), String> {
     let services = find(stores, "", "services")?;
     let existing = services.list(&system_context(""), ListOptions::default()).await.map_err(|e| e.message)?;
     for item in existing.items {
         let service: Value = serde_json::from_slice(&item.data).map_err(|e| e.to_string())?;
         if let Some(ip) = service["spec"]["clusterIP"].as_str().filter(|ip| !ip.is_empty() && *ip != "None") {
             let _ = allocator.allocate(ip);
+        }
+        for port in service["spec"]["ports"].as_array().into_iter().flatten() {
+            if let Some(node_port) = port["nodePort"].as_u64() {
+                let _ = ports.allocate(node_port as u32);
+            }
         }
     }
     let namespaces = find(stores, "", "namespaces")?;

@@ -29,6 +29,7 @@ use crate::Config;
 use crate::admission::NamespaceLifecycle;
 use crate::bootstrap;
 use crate::ipallocator::IpAllocator;
+use crate::portallocator::PortAllocator;
 use crate::strategies::*;
 
 /// One built-in resource.
@@ -46,7 +47,7 @@ fn entry(def: ResourceDef, key: &'static str, strategy: Arc<dyn Strategy>) -> En
 }
 
 /// Every built-in resource in discovery order.
-pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
+pub fn entries(config: &Config, allocator: Arc<IpAllocator>, ports: Arc<PortAllocator>) -> Vec<Entry> {
     let core = |kind: &str, plural: &str, namespaced: bool| ResourceDef::new("", "v1", kind, plural, namespaced);
     vec![
         entry(
@@ -110,7 +111,7 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>) -> Vec<Entry> {
                 .verbs(&["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"])
                 .with_status(),
             "services/specs",
-            Arc::new(ServiceStrategy::new(allocator)),
+            Arc::new(ServiceStrategy::new(allocator, ports)),
         ),
         entry(
             ResourceDef::new("apps", "v1", "Deployment", "deployments", true)
@@ -469,6 +470,7 @@ fn plain_entries() -> Vec<Entry> {
 /// admission, and creates what must exist after start.
 pub async fn install(server: &GenericApiServer, config: &Config, factory: &StorageFactory) -> Result<(), String> {
     let allocator = Arc::new(IpAllocator::new(&config.service_cluster_ip_range)?);
+    let ports = Arc::new(PortAllocator::new(&config.service_node_port_range)?);
     let namespace_strategy: Arc<dyn Strategy> = Arc::new(NamespaceStrategy::default());
     let namespaces = factory.storage("namespaces", &namespace_strategy);
     let mut factory = factory.clone();
@@ -477,7 +479,7 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
         prefix: format!("{}/namespaces/", factory.prefix),
     }));
     let mut stores = Vec::new();
-    for Entry { def, key, strategy } in entries(config, allocator.clone()) {
+    for Entry { def, key, strategy } in entries(config, allocator.clone(), ports.clone()) {
         let store = if key == "namespaces" {
             Arc::new(apiserver::registry::Store::new(
                 def,
@@ -492,7 +494,7 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
         server.install(store.clone());
         stores.push(store);
     }
-    bootstrap::run(&stores, config, &allocator).await?;
+    bootstrap::run(&stores, config, &allocator, &ports).await?;
     start_controllers(&stores, config);
     Ok(())
 }

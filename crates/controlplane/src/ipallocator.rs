@@ -81,15 +81,8 @@ impl IpAllocator {
     /// Takes any free address (never the first, which is reserved).
     pub fn allocate_next(&self) -> Result<String, AllocationError> {
         let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        let usable = self.size - 3;
-        let start = uuid_seed() % usable;
-        for i in 0..usable {
-            let offset = 2 + (start + i) % usable;
-            if used.insert(offset) {
-                return Ok(Ipv4Addr::from(self.network + offset).to_string());
-            }
-        }
-        Err(AllocationError::Full)
+        let offset = take_free(&mut used, 2, self.size - 3).ok_or(AllocationError::Full)?;
+        Ok(Ipv4Addr::from(self.network + offset).to_string())
     }
 
     /// Gives an address back.
@@ -98,6 +91,13 @@ impl IpAllocator {
             self.used.lock().unwrap_or_else(|p| p.into_inner()).remove(&offset);
         }
     }
+}
+
+/// Marks and returns a free value among `count` values from `first`,
+/// starting the search at a random point so that allocations spread.
+pub(crate) fn take_free(used: &mut BTreeSet<u32>, first: u32, count: u32) -> Option<u32> {
+    let start = uuid_seed() % count;
+    (0..count).map(|i| first + (start + i) % count).find(|value| used.insert(*value))
 }
 
 fn uuid_seed() -> u32 {

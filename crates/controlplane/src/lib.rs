@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod catalogue;
 pub mod controllers;
 pub mod ipallocator;
+pub mod portallocator;
 pub mod serviceaccount;
 pub mod strategies;
 
@@ -21,6 +22,8 @@ use apiserver::storage_factory::StorageFactory;
 pub struct Config {
     /// --service-cluster-ip-range, e.g. `10.0.0.0/24`.
     pub service_cluster_ip_range: String,
+    /// --service-node-port-range, e.g. `30000-32767`.
+    pub service_node_port_range: String,
     /// --event-ttl in seconds.
     pub event_ttl_seconds: u64,
     /// The address and port clients reach the API server at, for the

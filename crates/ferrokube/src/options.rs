@@ -56,6 +56,9 @@ pub struct Options {
     /// The range cluster IPs of Services are allocated from.
     #[arg(long, default_value = "10.0.0.0/24")]
     pub service_cluster_ip_range: String,
+    /// The range node ports of Services are allocated from.
+    #[arg(long, default_value = "30000-32767")]
+    pub service_node_port_range: String,
     /// How long events are kept.
     #[arg(long, default_value = "1h", value_parser = parse_duration)]
     pub event_ttl: Duration,

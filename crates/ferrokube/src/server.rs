@@ -80,6 +80,7 @@ pub async fn run(options: Options) -> Result<()> {
     let extensions = apiextensions::new_server(&factory);
     let config = controlplane::Config {
         service_cluster_ip_range: options.service_cluster_ip_range.clone(),
+        service_node_port_range: options.service_node_port_range.clone(),
         event_ttl_seconds: options.event_ttl.as_secs(),
         advertise_address: client_address.clone(),
         secure_port: options.secure_port,

@@ -314,3 +314,39 @@ async fn events_print_upstreams_columns() {
     assert!(table.starts_with("LAST SEEN   TYPE     REASON    OBJECT    MESSAGE"), "{table}");
     assert!(table.contains("pod/web") && table.contains("Started container"), "{table}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn node_ports_are_allocated_once_and_released() {
+    let server = Server::start();
+    let client = server.client().await;
+    let services = "/api/v1/namespaces/default/services";
+    let service = |name: &str, kind: &str, node_port: Option<u16>| {
+        let mut port = json!({"port": 80});
+        if let Some(n) = node_port {
+            port["nodePort"] = json!(n);
+        }
+        body(
+            json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": name}, "spec": {"type": kind, "ports": [port]}}),
+        )
+    };
+    let (code, auto) = raw(&client, "POST", services, "application/json", service("auto", "NodePort", None)).await;
+    assert_eq!(code, 201, "{auto}");
+    let assigned = auto["spec"]["ports"][0]["nodePort"].as_u64().unwrap();
+    assert!((30000..=32767).contains(&assigned), "{assigned}");
+    let (code, status) =
+        raw(&client, "POST", services, "application/json", service("clash", "NodePort", Some(assigned as u16))).await;
+    assert_eq!(code, 422, "{status}");
+    assert_eq!(status["details"]["causes"][0]["field"], "spec.ports[0].nodePort");
+    let (code, status) =
+        raw(&client, "POST", services, "application/json", service("outside", "NodePort", Some(80))).await;
+    assert_eq!(code, 422, "{status}");
+    let (code, status) =
+        raw(&client, "POST", services, "application/json", service("plain", "ClusterIP", Some(30500))).await;
+    assert_eq!(code, 422, "a ClusterIP service may not name a node port: {status}");
+    assert_eq!(raw(&client, "DELETE", &format!("{services}/auto"), "application/json", Vec::new()).await.0, 200);
+    let (code, reused) =
+        raw(&client, "POST", services, "application/json", service("clash", "NodePort", Some(assigned as u16))).await;
+    assert_eq!(code, 201, "the port was released with its service: {reused}");
+    let table = server.ok(&["get", "svc", "clash"]);
+    assert!(table.contains(&format!("80:{assigned}/TCP")), "{table}");
+}

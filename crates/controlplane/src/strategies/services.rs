@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 
 use super::{default_field, selector_string, text};
 use crate::ipallocator::IpAllocator;
+use crate::portallocator::PortAllocator;
 
 type Cells = Columns<fn(&Value) -> Vec<Value>>;
 
@@ -64,17 +65,24 @@ fn service_cells(service: &Value) -> Vec<Value> {
     ]
 }
 
-/// The service strategy, which owns the cluster IP allocator.
+/// The service strategy, which owns the cluster IP and node port
+/// allocators.
 pub struct ServiceStrategy {
     allocator: Arc<IpAllocator>,
+    ports: Arc<PortAllocator>,
     table: Cells,
 }
 
+fn uses_node_ports(service: &Value) -> bool {
+    matches!(text(service, &["spec", "type"]), "NodePort" | "LoadBalancer")
+}
+
 impl ServiceStrategy {
-    /// A strategy allocating from `allocator`.
-    pub fn new(allocator: Arc<IpAllocator>) -> Self {
+    /// A strategy allocating cluster IPs and node ports.
+    pub fn new(allocator: Arc<IpAllocator>, ports: Arc<PortAllocator>) -> Self {
         ServiceStrategy {
             allocator,
+            ports,
             table: Columns {
                 columns: vec![
                     Column::new("Type", "string", "The type of the service."),
@@ -163,6 +171,12 @@ impl Strategy for ServiceStrategy {
                     "must be between 1 and 65535, inclusive",
                 ));
             }
+            if !port["nodePort"].is_null() && !uses_node_ports(service) && kind != "ExternalName" {
+                errors.push(FieldError::forbidden(
+                    format!("spec.ports[{i}].nodePort"),
+                    format!("may not be used when `type` is '{kind}'"),
+                ));
+            }
             let protocol = text(port, &["protocol"]);
             if !["TCP", "UDP", "SCTP"].contains(&protocol) {
                 errors.push(FieldError::not_supported(
@@ -219,8 +233,13 @@ impl Strategy for ServiceStrategy {
                 ip.to_string()
             }
         };
+        if let Err(e) = self.allocate_node_ports(service) {
+            self.allocator.release(&ip);
+            return Err(e);
+        }
         if dry_run {
             self.allocator.release(&ip);
+            self.release_node_ports(service);
         }
         service["spec"]["clusterIP"] = json!(ip);
         service["spec"]["clusterIPs"] = json!([ip]);
@@ -233,6 +252,58 @@ impl Strategy for ServiceStrategy {
         let ip = text(service, &["spec", "clusterIP"]);
         if !ip.is_empty() && ip != "None" {
             self.allocator.release(ip);
+        }
+        self.release_node_ports(service);
+    }
+}
+
+impl ServiceStrategy {
+    /// Gives every port of a NodePort or LoadBalancer service a node port,
+    /// taking the ones it names; on failure nothing stays allocated.
+    fn allocate_node_ports(&self, service: &mut Value) -> Result<(), ApiError> {
+        if !uses_node_ports(service) {
+            return Ok(());
+        }
+        let name = text(service, &["metadata", "name"]).to_string();
+        let mut taken = Vec::new();
+        let ports = service["spec"]["ports"].as_array_mut().map(std::mem::take).unwrap_or_default();
+        let mut result = Ok(());
+        let mut allocated_ports = Vec::with_capacity(ports.len());
+        for (i, mut port) in ports.into_iter().enumerate() {
+            if result.is_ok() {
+                let outcome = match port["nodePort"].as_u64() {
+                    Some(requested) => self.ports.allocate(requested as u32).map(|()| requested as u32),
+                    None => self.ports.allocate_next(),
+                };
+                match outcome {
+                    Ok(node_port) => {
+                        taken.push(node_port);
+                        port["nodePort"] = json!(node_port);
+                    }
+                    Err(e) => {
+                        let field = FieldError::invalid(
+                            format!("spec.ports[{i}].nodePort"),
+                            port["nodePort"].clone(),
+                            e.to_string(),
+                        );
+                        result = Err(ApiError::invalid("", "Service", &name, &[field]));
+                    }
+                }
+            }
+            allocated_ports.push(port);
+        }
+        service["spec"]["ports"] = json!(allocated_ports);
+        if result.is_err() {
+            taken.into_iter().for_each(|p| self.ports.release(p));
+        }
+        result
+    }
+
+    fn release_node_ports(&self, service: &Value) {
+        for port in service["spec"]["ports"].as_array().into_iter().flatten() {
+            if let Some(node_port) = port["nodePort"].as_u64() {
+                self.ports.release(node_port as u32);
+            }
         }
     }
 }
