@@ -1,7 +1,7 @@
 //! What exists after start (upstream's bootstrap controllers and
 //! post-start hooks): the system namespaces, the `kubernetes` Service in
-//! `default` with its Endpoints, and cluster IP and node port allocations
-//! rebuilt from the stored Services.
+//! `default` with its Endpoints, the system priority classes, and cluster IP
+//! and node port allocations rebuilt from the stored Services.
 
 use std::sync::Arc;
 
@@ -96,5 +96,10 @@ pub async fn run(
         }],
     });
     ensure(find(stores, "", "endpoints")?, "default", endpoints).await?;
+    let priority_classes = find(stores, "scheduling.k8s.io", "priorityclasses")?;
+    for (name, value) in crate::strategies::SYSTEM_PRIORITY_CLASSES {
+        let class = json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name}, "value": value});
+        ensure(priority_classes, "", class).await?;
+    }
     Ok(())
 }

@@ -358,7 +358,7 @@ fn plain_entries() -> Vec<Entry> {
                 .short_names(&["pc"])
                 .schema(schema_of::<scheduling::PriorityClass>),
             "priorityclasses",
-            plain(),
+            Arc::new(PriorityClassStrategy),
         ),
         entry(
             def("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false).schema(schema_of::<storage_k8s::CSIDriver>),

@@ -285,3 +285,22 @@ fn more_built_in_kinds_are_served_with_their_schemas() {
     assert!(server.ok(&["explain", "cronjob.spec.schedule"]).contains("FIELD: schedule <string>"));
     server.ok(&["delete", "job", "hello"]);
 }
+
+#[test]
+fn system_priority_classes_exist_and_user_classes_stay_below_them() {
+    let server = Server::start();
+    let table = server.ok(&["get", "priorityclasses"]);
+    assert!(table.starts_with("NAME                      VALUE        GLOBAL-DEFAULT   AGE"), "{table}");
+    assert!(
+        table.contains("system-cluster-critical   2000000000   false")
+            && table.contains("system-node-critical      2000001000"),
+        "{table}"
+    );
+    assert!(server.fails(&["create", "priorityclass", "system-mine", "--value=5"]).contains("reserved for system use"));
+    assert!(
+        server
+            .fails(&["create", "priorityclass", "huge", "--value=2000000000"])
+            .contains("maximum allowed value of a user defined priority is 1000000000")
+    );
+    server.ok(&["create", "priorityclass", "batch", "--value=1000"]);
+}

@@ -6,6 +6,7 @@ mod cluster;
 mod config;
 mod namespaces;
 mod pods;
+mod scheduling;
 mod services;
 
 pub use apps::{DeploymentStrategy, ReplicaSetStrategy};
@@ -13,6 +14,7 @@ pub use cluster::{EventStrategy, LeaseStrategy, NodeStrategy};
 pub use config::{ConfigMapStrategy, SecretStrategy, ServiceAccountStrategy};
 pub use namespaces::NamespaceStrategy;
 pub use pods::{PodStrategy, default_pod_spec, validate_pod_spec};
+pub use scheduling::{PriorityClassStrategy, SYSTEM_PRIORITY_CLASSES};
 pub use services::{EndpointsStrategy, ServiceStrategy};
 
 use serde_json::Value;
