@@ -28,6 +28,7 @@ use k8s_openapi::api::storage::v1 as storage_k8s;
 use crate::Config;
 use crate::admission::NamespaceLifecycle;
 use crate::bootstrap;
+use crate::eviction::Eviction;
 use crate::ipallocator::IpAllocator;
 use crate::portallocator::PortAllocator;
 use crate::strategies::*;
@@ -47,7 +48,12 @@ fn entry(def: ResourceDef, key: &'static str, strategy: Arc<dyn Strategy>) -> En
 }
 
 /// Every built-in resource in discovery order.
-pub fn entries(config: &Config, allocator: Arc<IpAllocator>, ports: Arc<PortAllocator>) -> Vec<Entry> {
+pub fn entries(
+    config: &Config,
+    allocator: Arc<IpAllocator>,
+    ports: Arc<PortAllocator>,
+    eviction: Arc<std::sync::OnceLock<Eviction>>,
+) -> Vec<Entry> {
     let core = |kind: &str, plural: &str, namespaced: bool| ResourceDef::new("", "v1", kind, plural, namespaced);
     vec![
         entry(
@@ -86,9 +92,10 @@ pub fn entries(config: &Config, allocator: Arc<IpAllocator>, ports: Arc<PortAllo
                 .short_names(&["po"])
                 .categories(&["all"])
                 .with_subresource("binding", "Binding", "", "", &["create"])
+                .with_subresource("eviction", "Eviction", "policy", "v1", &["create"])
                 .with_status(),
             "pods",
-            Arc::new(PodStrategy::default()),
+            Arc::new(PodStrategy::new(eviction)),
         ),
         entry(
             core("Secret", "secrets", true).schema(schema_of::<core::Secret>),
@@ -328,7 +335,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<policy::PodDisruptionBudget>),
             "poddisruptionbudgets",
-            plain(),
+            Arc::new(PodDisruptionBudgetStrategy::default()),
         ),
         entry(
             def("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false)
@@ -479,7 +486,8 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
         prefix: format!("{}/namespaces/", factory.prefix),
     }));
     let mut stores = Vec::new();
-    for Entry { def, key, strategy } in entries(config, allocator.clone(), ports.clone()) {
+    let eviction = Arc::new(std::sync::OnceLock::new());
+    for Entry { def, key, strategy } in entries(config, allocator.clone(), ports.clone(), eviction.clone()) {
         let store = if key == "namespaces" {
             Arc::new(apiserver::registry::Store::new(
                 def,
@@ -493,6 +501,11 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
         };
         server.install(store.clone());
         stores.push(store);
+    }
+    let find =
+        |group: &str, plural: &str| stores.iter().find(|s| s.def.group == group && s.def.plural == plural).cloned();
+    if let (Some(pods), Some(budgets)) = (find("", "pods"), find("policy", "poddisruptionbudgets")) {
+        let _ = eviction.set(Eviction { pods, budgets });
     }
     bootstrap::run(&stores, config, &allocator, &ports).await?;
     start_controllers(&stores, config);
@@ -519,6 +532,12 @@ fn start_controllers(stores: &[Arc<apiserver::registry::Store>], config: &Config
                 );
             }
             "garbage-collector" => GarbageCollector::new(stores.to_vec()).start(),
+            "disruption" => {
+                let budgets = stores.iter().find(|s| s.def.plural == "poddisruptionbudgets").cloned();
+                if let (Some(pods), Some(budgets)) = (find("pods"), budgets) {
+                    Arc::new(controllers::DisruptionController { pods, budgets }).start();
+                }
+            }
             "serviceaccount" => {
                 let controller = ServiceAccountController { serviceaccounts: serviceaccounts.clone() };
                 controllers::watch_namespaces(namespaces.clone(), "service-account-controller", Arc::new(controller));

@@ -7,6 +7,7 @@ pub mod admission;
 pub mod bootstrap;
 pub mod catalogue;
 pub mod controllers;
+pub mod eviction;
 pub mod ipallocator;
 pub mod portallocator;
 pub mod serviceaccount;

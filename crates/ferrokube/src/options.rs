@@ -75,7 +75,8 @@ pub struct Options {
     #[arg(long, default_value = "5m", value_parser = parse_duration)]
     pub etcd_compaction_interval: Duration,
     /// In-process controllers to run: `*` for all, `name` to enable, `-name`
-    /// to disable (namespace, garbage-collector, serviceaccount, root-ca-cert-publisher).
+    /// to disable (namespace, garbage-collector, disruption, serviceaccount,
+    /// root-ca-cert-publisher).
     #[arg(long, value_delimiter = ',', default_value = "*")]
     pub controllers: Vec<String>,
     /// Log verbosity (as upstream's -v): 0 info, 4+ one line per request.

@@ -350,3 +350,57 @@ async fn node_ports_are_allocated_once_and_released() {
     let table = server.ok(&["get", "svc", "clash"]);
     assert!(table.contains(&format!("80:{assigned}/TCP")), "{table}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn evictions_honour_disruption_budgets() {
+    let server = Server::start();
+    let client = server.client().await;
+    let budget = json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "web"}, "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}}});
+    assert_eq!(
+        raw(
+            &client,
+            "POST",
+            "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
+            "application/json",
+            body(budget)
+        )
+        .await
+        .0,
+        201
+    );
+    for name in ["web-1", "web-2"] {
+        let mut p = pod(name, None);
+        p["metadata"]["labels"] = json!({"app": "web"});
+        let (_, created) = raw(&client, "POST", PODS, "application/json", body(p)).await;
+        let mut running = created.clone();
+        running["status"] = json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]});
+        let (code, _) = raw(&client, "PUT", &format!("{PODS}/{name}/status"), "application/json", body(running)).await;
+        assert_eq!(code, 200);
+    }
+    let budget_path = "/apis/policy/v1/namespaces/default/poddisruptionbudgets/web";
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (_, current) = raw(&client, "GET", budget_path, "application/json", Vec::new()).await;
+        if current["status"]["disruptionsAllowed"] == 1 && current["status"]["currentHealthy"] == 2 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the budget's status was never computed: {current}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let eviction =
+        |name: &str| body(json!({"apiVersion": "policy/v1", "kind": "Eviction", "metadata": {"name": name}}));
+    let (code, answer) =
+        raw(&client, "POST", &format!("{PODS}/web-1/eviction"), "application/json", eviction("web-1")).await;
+    assert_eq!(code, 201, "{answer}");
+    assert_eq!(raw(&client, "GET", &format!("{PODS}/web-1"), "application/json", Vec::new()).await.0, 404);
+    let (code, refused) =
+        raw(&client, "POST", &format!("{PODS}/web-2/eviction"), "application/json", eviction("web-2")).await;
+    assert_eq!(code, 429, "{refused}");
+    assert_eq!(refused["message"], "Cannot evict pod as it would violate the pod's disruption budget.");
+    assert_eq!(refused["details"]["causes"][0]["reason"], "DisruptionBudget");
+    assert_eq!(
+        raw(&client, "GET", &format!("{PODS}/web-2"), "application/json", Vec::new()).await.0,
+        200,
+        "the pod stays"
+    );
+}

@@ -4,6 +4,7 @@
 //! with kube-controller-manager's syntax: `*` for all, `name` to enable,
 //! `-name` to disable.
 
+mod disruption;
 mod garbage_collector;
 pub mod namespace;
 mod serviceaccounts;
@@ -18,12 +19,13 @@ use serde_json::Value;
 use storage::{EventType, WatchOptions};
 use tokio::task::JoinHandle;
 
+pub use disruption::DisruptionController;
 pub use garbage_collector::GarbageCollector;
 pub use namespace::NamespaceController;
 pub use serviceaccounts::{RootCaPublisher, ServiceAccountController};
 
 /// Every controller's name, as kube-controller-manager names them.
-pub const ALL: [&str; 4] = ["namespace", "garbage-collector", "serviceaccount", "root-ca-cert-publisher"];
+pub const ALL: [&str; 5] = ["namespace", "garbage-collector", "disruption", "serviceaccount", "root-ca-cert-publisher"];
 
 /// Which controllers `--controllers` enables.
 pub fn enabled(flag: &[String]) -> Result<Vec<&'static str>, String> {
@@ -103,7 +105,7 @@ mod tests {
         assert_eq!(super::enabled(&[]).unwrap(), super::ALL);
         assert_eq!(
             super::enabled(&["*".into(), "-namespace".into()]).unwrap(),
-            ["garbage-collector", "serviceaccount", "root-ca-cert-publisher"]
+            ["garbage-collector", "disruption", "serviceaccount", "root-ca-cert-publisher"]
         );
         assert_eq!(super::enabled(&["namespace".into()]).unwrap(), ["namespace"]);
         assert!(super::enabled(&["bogus".into()]).is_err());

@@ -6,6 +6,7 @@ mod cluster;
 mod config;
 mod namespaces;
 mod pods;
+mod policy;
 mod scheduling;
 mod services;
 
@@ -14,6 +15,7 @@ pub use cluster::{EventStrategy, LeaseStrategy, NodeStrategy};
 pub use config::{ConfigMapStrategy, SecretStrategy, ServiceAccountStrategy};
 pub use namespaces::NamespaceStrategy;
 pub use pods::{PodStrategy, default_pod_spec, validate_pod_spec};
+pub use policy::PodDisruptionBudgetStrategy;
 pub use scheduling::{PriorityClassStrategy, SYSTEM_PRIORITY_CLASSES};
 pub use services::{EndpointsStrategy, ServiceStrategy};
 

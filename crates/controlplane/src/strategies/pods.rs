@@ -151,11 +151,14 @@ fn pod_cells(pod: &Value) -> Vec<Value> {
 /// The pod strategy.
 pub struct PodStrategy {
     table: Columns<fn(&Value) -> Vec<Value>>,
+    eviction: std::sync::Arc<std::sync::OnceLock<crate::eviction::Eviction>>,
 }
 
-impl Default for PodStrategy {
-    fn default() -> Self {
+impl PodStrategy {
+    /// A strategy whose evictions go through `eviction` once it is set.
+    pub fn new(eviction: std::sync::Arc<std::sync::OnceLock<crate::eviction::Eviction>>) -> Self {
         PodStrategy {
+            eviction,
             table: Columns {
                 columns: vec![
                     Column::new("Ready", "string", "The aggregate readiness state of this pod for accepting traffic."),
@@ -188,7 +191,22 @@ impl Default for PodStrategy {
     }
 }
 
+#[async_trait::async_trait]
 impl Strategy for PodStrategy {
+    async fn create_subresource(
+        &self,
+        ctx: &apiserver::registry::Context,
+        subresource: &str,
+        pod: &Value,
+        eviction: Value,
+    ) -> Option<Result<Value, apimachinery::ApiError>> {
+        if subresource != "eviction" {
+            return None;
+        }
+        let evictor = self.eviction.get()?;
+        Some(evictor.evict(ctx, pod, &eviction).await)
+    }
+
     fn prepare_for_create(&self, object: &mut Value) {
         if let Some(spec) = object.get_mut("spec") {
             default_pod_spec(spec);
