@@ -56,7 +56,7 @@ pub fn decode(body: &[u8]) -> Result<Value, ProtobufError> {
     let mut object = Map::new();
     object.insert("apiVersion".into(), json!(api_version));
     object.insert("kind".into(), json!(kind));
-    if let Value::Object(fields) = decode_message(schema, message, payload)? {
+    if let Value::Object(fields) = decode_message(schema, message, payload, 0)? {
         object.extend(fields);
     }
     Ok(Value::Object(object))
@@ -218,7 +218,14 @@ fn is_unset_plain_value(json_name: &str, value: &Value) -> bool {
     }
 }
 
-fn decode_message(schema: &Schema, message: &str, bytes: &[u8]) -> Result<Value, ProtobufError> {
+/// How deep messages may nest; deeper bodies are refused rather than
+/// allowed to exhaust the stack (JSON decoding has the same kind of limit).
+const MAX_DEPTH: usize = 100;
+
+fn decode_message(schema: &Schema, message: &str, bytes: &[u8], depth: usize) -> Result<Value, ProtobufError> {
+    if depth > MAX_DEPTH {
+        return Err(ProtobufError(format!("the object nests more than {MAX_DEPTH} levels deep")));
+    }
     if let Some(value) = special(message, bytes)? {
         return Ok(value);
     }
@@ -238,7 +245,7 @@ fn decode_message(schema: &Schema, message: &str, bytes: &[u8]) -> Result<Value,
                                 items.push(scalar.decode_varint(v));
                             }
                         }
-                        _ => items.push(decode_value(schema, item, value)?),
+                        _ => items.push(decode_value(schema, item, value, depth)?),
                     }
                 }
             }
@@ -249,7 +256,7 @@ fn decode_message(schema: &Schema, message: &str, bytes: &[u8]) -> Result<Value,
                 while let Some((f, v)) = entry_reader.next_field()? {
                     match (f, v) {
                         (1, WireValue::Bytes(b)) => key = utf8(b)?,
-                        (2, v) => val = decode_value(schema, value_type, v)?,
+                        (2, v) => val = decode_value(schema, value_type, v, depth)?,
                         _ => {}
                     }
                 }
@@ -262,7 +269,7 @@ fn decode_message(schema: &Schema, message: &str, bytes: &[u8]) -> Result<Value,
                 }
             }
             field_type => {
-                let decoded = decode_value(schema, field_type, value)?;
+                let decoded = decode_value(schema, field_type, value, depth)?;
                 if field.json_name == "-" {
                     if let Value::Object(inline) = decoded {
                         object.extend(inline);
@@ -283,13 +290,18 @@ fn empty_value(field_type: &FieldType) -> Value {
     }
 }
 
-fn decode_value(schema: &Schema, field_type: &FieldType, value: WireValue<'_>) -> Result<Value, ProtobufError> {
+fn decode_value(
+    schema: &Schema,
+    field_type: &FieldType,
+    value: WireValue<'_>,
+    depth: usize,
+) -> Result<Value, ProtobufError> {
     Ok(match (field_type, value) {
         (FieldType::Scalar(Scalar::String), WireValue::Bytes(b)) => json!(utf8(b)?),
         (FieldType::Scalar(Scalar::Bytes), WireValue::Bytes(b)) => json!(base64(b)),
         (FieldType::Scalar(Scalar::Double), WireValue::Fixed64(bits)) => json!(f64::from_bits(bits)),
         (FieldType::Scalar(scalar), WireValue::Varint(v)) => scalar.decode_varint(v),
-        (FieldType::Message(message), WireValue::Bytes(b)) => decode_message(schema, message, b)?,
+        (FieldType::Message(message), WireValue::Bytes(b)) => decode_message(schema, message, b, depth + 1)?,
         (_, other) => return Err(ProtobufError(format!("unexpected wire value {other:?} for {field_type:?}"))),
     })
 }

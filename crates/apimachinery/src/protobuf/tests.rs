@@ -105,3 +105,24 @@ fn garbage_and_unknown_kinds_are_errors() {
     assert!(super::decode(&envelope("v1", "NoSuchKind", Vec::new())).is_err());
     assert!(super::decode(&[b'k', b'8', b's', 0, 0x0a, 0xff]).is_err());
 }
+
+#[test]
+fn absurdly_deep_nesting_is_refused_not_a_crash() {
+    use k8s_pb::apiextensions_apiserver::pkg::apis::apiextensions::v1 as ext;
+    let mut schema = ext::JsonSchemaProps::default();
+    for _ in 0..300 {
+        schema = ext::JsonSchemaProps { not: Some(Box::new(schema)), ..Default::default() };
+    }
+    let crd = ext::CustomResourceDefinition {
+        spec: Some(ext::CustomResourceDefinitionSpec {
+            versions: vec![ext::CustomResourceDefinitionVersion {
+                schema: Some(ext::CustomResourceValidation { open_apiv3_schema: Some(schema) }),
+                ..Default::default()
+            }],
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let body = envelope("apiextensions.k8s.io/v1", "CustomResourceDefinition", crd.encode_to_vec());
+    assert!(super::decode(&body).unwrap_err().0.contains("nests more than"));
+}
