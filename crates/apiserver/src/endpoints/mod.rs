@@ -91,12 +91,12 @@ async fn handle(store: Arc<Store>, request: RestRequest) -> Result<Response, Api
         return Err(ApiError::method_not_supported(&store.def.group_resource(), &verb));
     }
     match (verb.as_str(), subresource.as_str()) {
-        ("get", "" | "status") => reads::get(&store, &request).await,
+        ("get", "" | "status" | "approval") => reads::get(&store, &request).await,
         ("list", "") => reads::list(&store, &request).await,
         ("watch", "") => watch::watch(&store, &request).await,
         ("create", "") => writes::create(&store, request).await,
-        ("update", "" | "status" | "finalize") => writes::update(&store, request).await,
-        ("patch", "" | "status") => writes::patch(&store, request).await,
+        ("update", "" | "status" | "finalize" | "approval") => writes::update(&store, request).await,
+        ("patch", "" | "status" | "approval") => writes::patch(&store, request).await,
         ("delete", "") => writes::delete(&store, request).await,
         ("deletecollection", "") => writes::delete_collection(&store, request).await,
         ("create", "binding") => writes::bind(&store, request).await,

@@ -71,6 +71,7 @@ fn subresource(request: &RestRequest) -> Subresource {
     match request.info.subresource.as_str() {
         "status" => Subresource::Status,
         "finalize" => Subresource::Finalize,
+        "approval" => Subresource::Approval,
         _ => Subresource::Main,
     }
 }

@@ -44,6 +44,9 @@ pub enum Subresource {
     Status,
     /// `/finalize` (namespaces): only spec.finalizers changes.
     Finalize,
+    /// `/approval` (CertificateSigningRequests): only status.conditions
+    /// changes.
+    Approval,
 }
 
 /// What happens to an object's dependents (upstream's propagationPolicy).
@@ -355,6 +358,11 @@ impl Store {
             let mut status_only = current.clone();
             status_only["status"] = new.get("status").cloned().unwrap_or(Value::Null);
             new = status_only;
+        } else if subresource == Subresource::Approval {
+            let mut conditions_only = current.clone();
+            conditions_only["status"]["conditions"] =
+                new["status"].get("conditions").cloned().unwrap_or_else(|| json!([]));
+            new = conditions_only;
         } else if subresource == Subresource::Finalize {
             let mut finalizers_only = current.clone();
             finalizers_only["spec"]["finalizers"] = new["spec"].get("finalizers").cloned().unwrap_or_else(|| json!([]));
@@ -393,6 +401,7 @@ impl Store {
             Subresource::Main => "",
             Subresource::Status => "status",
             Subresource::Finalize => "finalize",
+            Subresource::Approval => "approval",
         };
         self.admission.admit(&self.attributes(ctx, Operation::Update, name, sub), Some(&mut new)).await?;
         Ok(new)
