@@ -118,8 +118,9 @@ pub trait Backend: Send + Sync + 'static {
     /// Deletes the key only if its mod revision is `expected_mod_revision`.
     async fn delete(&self, key: &str, expected_mod_revision: u64) -> Result<WriteOutcome>;
 
-    /// Watches `[start, end)` for changes after revision `after` (0 = from now
-    /// on). Expired if `after` has been compacted away.
+    /// Watches `[start, end)` for every change after revision `after` (0 is
+    /// the empty store's revision: all of history). Expired if `after` has
+    /// been compacted away.
     async fn watch(&self, start: &str, end: &str, after: u64) -> Result<BackendWatch>;
 
     /// Forgets history before `revision`: reads and watches older than it

@@ -168,7 +168,6 @@ impl Backend for EmbeddedBackend {
 
     async fn watch(&self, start: &str, end: &str, after: u64) -> Result<BackendWatch> {
         let compacted = self.shared.compacted.load(Ordering::SeqCst);
-        let after = if after == 0 { self.shared.published.load(Ordering::SeqCst) } else { after };
         if after + 1 < compacted {
             return Err(StorageError::too_old(after, compacted));
         }

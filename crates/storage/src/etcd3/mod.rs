@@ -265,7 +265,7 @@ impl Backend for EtcdBackend {
         let create = proto::WatchCreateRequest {
             key: start.into(),
             range_end: end.into(),
-            start_revision: if after == 0 { 0 } else { after as i64 + 1 },
+            start_revision: after as i64 + 1,
             progress_notify: true,
             prev_kv: true,
         };

@@ -49,4 +49,5 @@ conformance!(
     watches::selectors_turn_relabels_into_added_and_deleted,
     watches::a_watcher_that_stops_reading_does_not_stall_the_others,
     watches::bookmarks_carry_the_store_revision_to_quiet_watches,
+    watches::a_backend_watch_from_revision_zero_replays_all_history,
 );

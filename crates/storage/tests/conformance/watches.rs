@@ -208,3 +208,21 @@ pub async fn bookmarks_carry_the_store_revision_to_quiet_watches(h: Harness) {
         }
     }
 }
+
+/// Revision 0 is a real starting point (an empty store lists at it), not
+/// "from now": a cache that listed an empty store must still see the writes
+/// made before its watch began.
+pub async fn a_backend_watch_from_revision_zero_replays_all_history(h: Harness) {
+    let first = match h.backend.create(&key("early"), object("early", "1"), None).await.unwrap() {
+        storage::backend::WriteOutcome::Committed { revision, .. } => revision,
+        other => panic!("{other:?}"),
+    };
+    let end = storage::backend::prefix_end(PREFIX);
+    let mut watch = h.backend.watch(PREFIX, &end, first - 1).await.unwrap();
+    let event =
+        tokio::time::timeout(std::time::Duration::from_secs(10), watch.events.recv()).await.unwrap().unwrap().unwrap();
+    match event {
+        storage::backend::BackendEvent::Put { kv, .. } => assert_eq!(kv.mod_revision, first),
+        other => panic!("expected the earlier write, got {other:?}"),
+    }
+}
