@@ -283,6 +283,20 @@ pub fn selector_to_string(selector: &serde_json::Value) -> String {
     clauses.join(",")
 }
 
+/// True when a metav1.LabelSelector object selects an object with these
+/// labels (a `metadata.labels` map). An empty selector selects everything;
+/// a malformed one selects nothing.
+pub fn selects(selector: &serde_json::Value, labels: &serde_json::Value) -> bool {
+    let Ok(parsed) = LabelSelector::parse(&selector_to_string(selector)) else { return false };
+    let labels: std::collections::BTreeMap<String, String> = labels
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+        .collect();
+    parsed.matches(&labels)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

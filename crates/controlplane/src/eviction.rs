@@ -3,9 +3,9 @@
 
 use std::sync::Arc;
 
-use apimachinery::labels::selector_to_string;
+use apimachinery::ApiError;
+use apimachinery::labels::selects;
 use apimachinery::status::{StatusCause, StatusDetails};
-use apimachinery::{ApiError, LabelSelector};
 use apiserver::registry::{Context, DeleteOptions, Store, Subresource};
 use serde_json::{Value, json};
 use storage::ListOptions;
@@ -28,17 +28,6 @@ fn refused(cause: String) -> ApiError {
         error.details = Some(Box::new(StatusDetails::default()));
     }
     error
-}
-
-fn selects(budget: &Value, pod: &Value) -> bool {
-    let Ok(selector) = LabelSelector::parse(&selector_to_string(&budget["spec"]["selector"])) else { return false };
-    let labels: std::collections::BTreeMap<String, String> = pod["metadata"]["labels"]
-        .as_object()
-        .into_iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-        .collect();
-    !selector.is_empty() && selector.matches(&labels)
 }
 
 impl Eviction {
@@ -67,7 +56,7 @@ impl Eviction {
             .items
             .iter()
             .filter_map(|b| serde_json::from_slice::<Value>(&b.data).ok())
-            .filter(|b| selects(b, pod))
+            .filter(|b| selects(&b["spec"]["selector"], &pod["metadata"]["labels"]))
             .collect();
         let budget = match matching.as_slice() {
             [] => return Ok(()),

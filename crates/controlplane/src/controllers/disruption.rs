@@ -4,14 +4,11 @@
 //! has counted (status.disruptedPods) are not healthy while they remain.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use apimachinery::LabelSelector;
-use apimachinery::labels::selector_to_string;
+use apimachinery::labels::selects;
 use apiserver::registry::{Store, Subresource};
-use futures::StreamExt;
 use serde_json::{Value, json};
-use storage::{ListOptions, WatchOptions};
+use storage::ListOptions;
 
 use super::controller_context;
 
@@ -42,19 +39,8 @@ fn scaled(value: &Value, expected: i64) -> Option<i64> {
 
 /// The status a budget should have given the pods it selects.
 pub fn budget_status(budget: &Value, pods: &[Value]) -> Value {
-    let selector = LabelSelector::parse(&selector_to_string(&budget["spec"]["selector"])).unwrap_or_default();
-    let selected: Vec<&Value> = pods
-        .iter()
-        .filter(|pod| {
-            let labels: std::collections::BTreeMap<String, String> = pod["metadata"]["labels"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
-                .collect();
-            !selector.is_empty() && selector.matches(&labels)
-        })
-        .collect();
+    let selected: Vec<&Value> =
+        pods.iter().filter(|pod| selects(&budget["spec"]["selector"], &pod["metadata"]["labels"])).collect();
     let expected = selected.len() as i64;
     let disrupted = &budget["status"]["disruptedPods"];
     let being_evicted = |pod: &Value| pod["metadata"]["name"].as_str().is_some_and(|n| !disrupted[n].is_null());
@@ -134,18 +120,12 @@ impl DisruptionController {
     pub fn start(self: Arc<Self>) {
         for store in [self.pods.clone(), self.budgets.clone()] {
             let controller = self.clone();
-            tokio::spawn(async move {
-                loop {
-                    let ctx = controller_context(NAME, "");
-                    if let Ok(mut events) = store.watch(&ctx, None, WatchOptions::default()).await {
-                        while let Some(Ok(event)) = events.next().await {
-                            let Ok(object) = serde_json::from_slice::<Value>(&event.object) else { continue };
-                            if let Some(namespace) = object["metadata"]["namespace"].as_str() {
-                                controller.sync(namespace).await;
-                            }
-                        }
+            super::watch_store(store, NAME, move |_, object| {
+                let controller = controller.clone();
+                async move {
+                    if let Some(namespace) = object["metadata"]["namespace"].as_str() {
+                        controller.sync(namespace).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
             });
         }

@@ -10,9 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use apiserver::registry::{DeleteOptions, DeleteOutcome, Store, Subresource};
-use futures::StreamExt;
 use serde_json::{Value, json};
-use storage::{EventType, ListOptions, WatchOptions};
+use storage::{EventType, ListOptions};
 
 use super::controller_context;
 
@@ -49,18 +48,10 @@ impl GarbageCollector {
     /// Watches every store and acts on owners as they change or go.
     pub fn start(self: &Arc<Self>) {
         for store in &self.stores {
-            let (collector, store) = (self.clone(), store.clone());
-            tokio::spawn(async move {
-                loop {
-                    let ctx = controller_context(NAME, "");
-                    if let Ok(mut events) = store.watch(&ctx, None, WatchOptions::default()).await {
-                        while let Some(Ok(event)) = events.next().await {
-                            let Ok(object) = serde_json::from_slice::<Value>(&event.object) else { continue };
-                            collector.observe(&store, event.event_type, object);
-                        }
-                    }
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
+            let (collector, watched) = (self.clone(), store.clone());
+            super::watch_store(store.clone(), NAME, move |event, object| {
+                collector.observe(&watched, event, object);
+                std::future::ready(())
             });
         }
     }

@@ -71,29 +71,43 @@ pub trait NamespaceHandler: Send + Sync + 'static {
     async fn namespace_changed(&self, namespace: &Value);
 }
 
-/// Watches namespaces (the current ones first) and hands each to `handler`,
-/// starting the watch over whenever it ends.
+/// Watches every object of `store` (the current ones first, as ADDED) and
+/// hands each event to `on_event`, starting the watch over whenever it ends.
+pub fn watch_store<F, Fut>(store: Arc<Store>, name: &'static str, on_event: F) -> JoinHandle<()>
+where
+    F: Fn(EventType, Value) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    tokio::spawn(async move {
+        loop {
+            let ctx = controller_context(name, "");
+            match store.watch(&ctx, None, WatchOptions::default()).await {
+                Ok(mut events) => {
+                    while let Some(Ok(event)) = events.next().await {
+                        if let Ok(object) = serde_json::from_slice::<Value>(&event.object) {
+                            on_event(event.event_type, object).await;
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(controller = name, error = %e.message, "cannot watch {}", store.def.plural),
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    })
+}
+
+/// Hands every namespace, at start and on every change, to `handler`.
 pub fn watch_namespaces(
     namespaces: Arc<Store>,
     name: &'static str,
     handler: Arc<dyn NamespaceHandler>,
 ) -> JoinHandle<()> {
-    tokio::spawn(async move {
-        loop {
-            let ctx = controller_context(name, "");
-            match namespaces.watch(&ctx, None, WatchOptions::default()).await {
-                Ok(mut events) => {
-                    while let Some(Ok(event)) = events.next().await {
-                        if matches!(event.event_type, EventType::Added | EventType::Modified)
-                            && let Ok(namespace) = serde_json::from_slice::<Value>(&event.object)
-                        {
-                            handler.namespace_changed(&namespace).await;
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(controller = name, error = %e.message, "cannot watch namespaces"),
+    watch_store(namespaces, name, move |event, namespace| {
+        let handler = handler.clone();
+        async move {
+            if matches!(event, EventType::Added | EventType::Modified) {
+                handler.namespace_changed(&namespace).await;
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
         }
     })
 }
