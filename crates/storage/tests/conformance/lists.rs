@@ -77,10 +77,13 @@ pub async fn resource_version_semantics_of_lists_and_gets(h: Harness) {
     assert_eq!(old.resource_version, a.resource_version);
     assert_eq!(old.items, vec![a.clone()], "an exact list reads the past");
 
-    let not_older = ListOptions { recursive: true, resource_version: Some(a.resource_version), ..Default::default() };
+    let not_older = ListOptions { recursive: true, resource_version: Some(current), ..Default::default() };
     let fresh = s.get_list(PREFIX, &not_older).await.unwrap();
-    assert!(fresh.resource_version >= current);
+    assert!(fresh.resource_version >= current, "not older than the revision asked for");
     assert_eq!(value_of(&fresh.items[0]), "2");
+    let older_allowed =
+        ListOptions { recursive: true, resource_version: Some(a.resource_version), ..Default::default() };
+    assert!(s.get_list(PREFIX, &older_allowed).await.unwrap().resource_version >= a.resource_version);
 
     let any = s
         .get_list(PREFIX, &ListOptions { recursive: true, resource_version: Some(0), ..Default::default() })
