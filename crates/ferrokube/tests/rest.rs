@@ -259,7 +259,7 @@ async fn requests_beyond_the_in_flight_limit_get_429() {
     for creator in creators {
         creator.await.unwrap();
     }
-    let lists: Vec<_> = (0..32)
+    let lists: Vec<_> = (0..64)
         .map(|_| {
             let client = client.clone();
             tokio::spawn(async move {
