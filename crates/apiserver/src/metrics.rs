@@ -10,23 +10,13 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
 
-/// The labels upstream puts on request metrics.
+/// The labels upstream puts on apiserver_request_total: the duration
+/// labels plus the HTTP code.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    /// The verb (upstream's uppercase request verb, e.g. LIST, WATCH).
-    pub verb: String,
-    /// The API group.
-    pub group: String,
-    /// The API version.
-    pub version: String,
-    /// The resource.
-    pub resource: String,
-    /// The subresource.
-    pub subresource: String,
-    /// resource, namespace or cluster.
-    pub scope: String,
-    /// Always `apiserver`.
-    pub component: String,
+    /// Verb, group, version, resource, subresource, scope, component.
+    #[prometheus(flatten)]
+    pub request: DurationLabels,
     /// The HTTP status code.
     pub code: String,
 }
@@ -99,9 +89,7 @@ impl Metrics {
     /// Records one finished request.
     pub fn observe(&self, labels: DurationLabels, code: u16, elapsed: Duration) {
         self.durations.get_or_create(&labels).observe(elapsed.as_secs_f64());
-        let DurationLabels { verb, group, version, resource, subresource, scope, component } = labels;
-        let labels =
-            RequestLabels { verb, group, version, resource, subresource, scope, component, code: code.to_string() };
+        let labels = RequestLabels { request: labels, code: code.to_string() };
         self.requests.get_or_create(&labels).inc();
     }
 

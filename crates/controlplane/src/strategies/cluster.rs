@@ -145,7 +145,7 @@ impl TableConvertor for EventTable {
             Column::new("Message", "string", "A human-readable description of the status of this operation."),
             Column::wide("First Seen", "string", "The time at which the event was first recorded."),
             Column::wide("Count", "string", "The number of times this event has occurred."),
-            Column::wide("Name", "string", "Name must be unique within a namespace."),
+            Column { priority: 1, ..apiserver::registry::table::NAME },
         ]
     }
 
