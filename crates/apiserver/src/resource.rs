@@ -189,6 +189,13 @@ impl ResourceDef {
         self.subresources.iter().any(|s| s.name == name)
     }
 
+    /// The subresources in discovery order: by name, as upstream lists them.
+    fn sorted_subresources(&self) -> Vec<&SubresourceDef> {
+        let mut subresources: Vec<&SubresourceDef> = self.subresources.iter().collect();
+        subresources.sort_by(|a, b| a.name.cmp(&b.name));
+        subresources
+    }
+
     /// The entry in a legacy discovery APIResourceList.
     pub fn discovery_entries(&self) -> Vec<Value> {
         let mut entries = vec![json!({
@@ -204,7 +211,7 @@ impl ResourceDef {
         if !self.categories.is_empty() {
             entries[0]["categories"] = json!(self.categories);
         }
-        for sub in &self.subresources {
+        for sub in self.sorted_subresources() {
             let mut entry = json!({
                 "name": format!("{}/{}", self.plural, sub.name),
                 "singularName": "",
@@ -239,8 +246,8 @@ impl ResourceDef {
         }
         if !self.subresources.is_empty() {
             entry["subresources"] = self
-                .subresources
-                .iter()
+                .sorted_subresources()
+                .into_iter()
                 .map(|sub| {
                     json!({
                         "subresource": sub.name,

@@ -17,6 +17,7 @@ use crate::endpoints::{self, Query, RestRequest};
 use crate::negotiation::{Output, output_for};
 use crate::registry::Store;
 use crate::request_info::RequestInfo;
+use crate::resource::ResourceDef;
 use crate::responses::{self, Response};
 
 struct InstalledVersion {
@@ -106,9 +107,10 @@ impl GenericApiServer {
             versions: g
                 .versions
                 .iter()
-                .map(|v| VersionSummary {
-                    version: v.version.clone(),
-                    resources: v.resources.iter().map(|s| s.def.clone()).collect(),
+                .map(|v| {
+                    let mut resources: Vec<ResourceDef> = v.resources.iter().map(|s| s.def.clone()).collect();
+                    resources.sort_by(|a, b| a.plural.cmp(&b.plural));
+                    VersionSummary { version: v.version.clone(), resources }
                 })
                 .collect(),
         })

@@ -3,9 +3,11 @@
 //! means adding an entry here (and a strategy only if the kind has behaviour
 //! of its own).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use apiserver::registry::Strategy;
+use apiserver::conversion::{ConvertedStorage, ConvertedStrategy, Converter};
+use apiserver::registry::{Store, Strategy};
 use apiserver::resource::{ResourceDef, schema_of};
 use apiserver::server::GenericApiServer;
 use apiserver::storage_factory::StorageFactory;
@@ -22,12 +24,16 @@ use k8s_openapi::api::networking::v1 as networking;
 use k8s_openapi::api::node::v1 as node;
 use k8s_openapi::api::policy::v1 as policy;
 use k8s_openapi::api::rbac::v1 as rbac;
+use k8s_openapi::api::resource::v1 as resource;
 use k8s_openapi::api::scheduling::v1 as scheduling;
 use k8s_openapi::api::storage::v1 as storage_k8s;
+use storage::Interface;
 
 use crate::Config;
 use crate::admission::NamespaceLifecycle;
+use crate::authorization::{AccessReview, AccessReviewStrategy};
 use crate::bootstrap;
+use crate::conversion::{EventsV1, HorizontalPodAutoscalerV1};
 use crate::eviction::Eviction;
 use crate::ipallocator::IpAllocator;
 use crate::portallocator::PortAllocator;
@@ -41,11 +47,29 @@ pub struct Entry {
     pub key: &'static str,
     /// The kind's behaviour.
     pub strategy: Arc<dyn Strategy>,
+    /// For a version served over another version's storage (the entry with
+    /// the same key, listed earlier): the conversion between them.
+    pub converter: Option<Arc<dyn Converter>>,
 }
 
 fn entry(def: ResourceDef, key: &'static str, strategy: Arc<dyn Strategy>) -> Entry {
-    Entry { def, key, strategy }
+    Entry { def, key, strategy, converter: None }
 }
+
+/// A version served over the storage of another entry with the same key,
+/// whose strategy is `stored_strategy`.
+fn served_over(
+    def: ResourceDef,
+    key: &'static str,
+    stored_strategy: Arc<dyn Strategy>,
+    converter: Arc<dyn Converter>,
+) -> Entry {
+    let strategy = Arc::new(ConvertedStrategy::new(stored_strategy, converter.clone()));
+    Entry { def, key, strategy, converter: Some(converter) }
+}
+
+/// The verbs of the proxy subresources (pods, services, nodes).
+const PROXY_VERBS: &[&str] = &["create", "delete", "get", "patch", "update"];
 
 /// Every built-in resource in discovery order.
 pub fn entries(
@@ -55,6 +79,7 @@ pub fn entries(
     eviction: Arc<std::sync::OnceLock<Eviction>>,
 ) -> Vec<Entry> {
     let core = |kind: &str, plural: &str, namespaced: bool| ResourceDef::new("", "v1", kind, plural, namespaced);
+    let events: Arc<dyn Strategy> = Arc::new(EventStrategy::new(config.event_ttl_seconds));
     vec![
         entry(
             core("ConfigMap", "configmaps", true).schema(schema_of::<core::ConfigMap>).short_names(&["cm"]),
@@ -69,7 +94,15 @@ pub fn entries(
         entry(
             core("Event", "events", true).schema(schema_of::<core::Event>).short_names(&["ev"]),
             "events",
-            Arc::new(EventStrategy::new(config.event_ttl_seconds)),
+            events.clone(),
+        ),
+        served_over(
+            ResourceDef::new("events.k8s.io", "v1", "Event", "events", true)
+                .schema(schema_of::<k8s_openapi::api::events::v1::Event>)
+                .short_names(&["ev"]),
+            "events",
+            events,
+            Arc::new(EventsV1),
         ),
         entry(
             core("Namespace", "namespaces", false)
@@ -82,18 +115,32 @@ pub fn entries(
             Arc::new(NamespaceStrategy::default()),
         ),
         entry(
-            core("Node", "nodes", false).schema(schema_of::<core::Node>).short_names(&["no"]).with_status(),
+            core("Node", "nodes", false)
+                .schema(schema_of::<core::Node>)
+                .short_names(&["no"])
+                .with_subresource("proxy", "NodeProxyOptions", "", "", PROXY_VERBS)
+                .with_status(),
             "minions",
             Arc::new(NodeStrategy::default()),
         ),
         entry(
-            core("Pod", "pods", true)
-                .schema(schema_of::<core::Pod>)
-                .short_names(&["po"])
-                .categories(&["all"])
-                .with_subresource("binding", "Binding", "", "", &["create"])
-                .with_subresource("eviction", "Eviction", "policy", "v1", &["create"])
-                .with_status(),
+            [
+                ("attach", "PodAttachOptions", &["create", "get"][..]),
+                ("binding", "Binding", &["create"]),
+                ("ephemeralcontainers", "Pod", &["get", "patch", "update"]),
+                ("exec", "PodExecOptions", &["create", "get"]),
+                ("log", "Pod", &["get"]),
+                ("portforward", "PodPortForwardOptions", &["create", "get"]),
+                ("proxy", "PodProxyOptions", PROXY_VERBS),
+                ("resize", "Pod", &["get", "patch", "update"]),
+            ]
+            .into_iter()
+            .fold(
+                core("Pod", "pods", true).schema(schema_of::<core::Pod>).short_names(&["po"]).categories(&["all"]),
+                |def, (name, kind, verbs)| def.with_subresource(name, kind, "", "", verbs),
+            )
+            .with_subresource("eviction", "Eviction", "policy", "v1", &["create"])
+            .with_status(),
             "pods",
             Arc::new(PodStrategy::new(eviction)),
         ),
@@ -115,7 +162,7 @@ pub fn entries(
                 .schema(schema_of::<core::Service>)
                 .short_names(&["svc"])
                 .categories(&["all"])
-                .verbs(&["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"])
+                .with_subresource("proxy", "ServiceProxyOptions", "", "", PROXY_VERBS)
                 .with_status(),
             "services/specs",
             Arc::new(ServiceStrategy::new(allocator, ports)),
@@ -171,6 +218,51 @@ fn review_entries(config: &Config) -> Vec<Entry> {
                 .schema(schema_of::<authentication::TokenReview>),
             "tokenreviews",
             Arc::new(TokenReviewStrategy { issuer: config.token_issuer.clone() }),
+        ),
+    ]
+    .into_iter()
+    .chain(access_review_entries())
+    .collect()
+}
+
+/// The authorization.k8s.io access reviews.
+fn access_review_entries() -> Vec<Entry> {
+    use k8s_openapi::api::authorization::v1 as authorization;
+    let review = |kind: &str, plural: &'static str, namespaced: bool, schema: apiserver::resource::SchemaFn, which| {
+        entry(
+            ResourceDef::new("authorization.k8s.io", "v1", kind, plural, namespaced).verbs(&["create"]).schema(schema),
+            plural,
+            Arc::new(AccessReviewStrategy(which)),
+        )
+    };
+    vec![
+        review(
+            "LocalSubjectAccessReview",
+            "localsubjectaccessreviews",
+            true,
+            schema_of::<authorization::LocalSubjectAccessReview>,
+            AccessReview::LocalSubject,
+        ),
+        review(
+            "SelfSubjectAccessReview",
+            "selfsubjectaccessreviews",
+            false,
+            schema_of::<authorization::SelfSubjectAccessReview>,
+            AccessReview::SelfSubject,
+        ),
+        review(
+            "SelfSubjectRulesReview",
+            "selfsubjectrulesreviews",
+            false,
+            schema_of::<authorization::SelfSubjectRulesReview>,
+            AccessReview::SelfSubjectRules,
+        ),
+        review(
+            "SubjectAccessReview",
+            "subjectaccessreviews",
+            false,
+            schema_of::<authorization::SubjectAccessReview>,
+            AccessReview::Subject,
         ),
     ]
 }
@@ -274,6 +366,16 @@ fn plain_entries() -> Vec<Entry> {
             "horizontalpodautoscalers",
             plain(),
         ),
+        served_over(
+            def("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true)
+                .short_names(&["hpa"])
+                .categories(&["all"])
+                .with_status()
+                .schema(schema_of::<k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler>),
+            "horizontalpodautoscalers",
+            plain(),
+            Arc::new(HorizontalPodAutoscalerV1),
+        ),
         entry(
             def("batch", "v1", "CronJob", "cronjobs", true)
                 .short_names(&["cj"])
@@ -322,6 +424,20 @@ fn plain_entries() -> Vec<Entry> {
                 .short_names(&["netpol"])
                 .schema(schema_of::<networking::NetworkPolicy>),
             "networkpolicies",
+            plain(),
+        ),
+        entry(
+            def("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false)
+                .short_names(&["ip"])
+                .schema(schema_of::<networking::IPAddress>),
+            "ipaddresses",
+            plain(),
+        ),
+        entry(
+            def("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", false)
+                .with_status()
+                .schema(schema_of::<networking::ServiceCIDR>),
+            "servicecidrs",
             plain(),
         ),
         entry(
@@ -395,6 +511,38 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<storage_k8s::VolumeAttachment>),
             "volumeattachments",
+            plain(),
+        ),
+        entry(
+            def("storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses", false)
+                .short_names(&["vac"])
+                .schema(schema_of::<storage_k8s::VolumeAttributesClass>),
+            "volumeattributesclasses",
+            plain(),
+        ),
+        entry(
+            def("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", false)
+                .schema(schema_of::<resource::DeviceClass>),
+            "deviceclasses",
+            plain(),
+        ),
+        entry(
+            def("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", true)
+                .with_status()
+                .schema(schema_of::<resource::ResourceClaim>),
+            "resourceclaims",
+            plain(),
+        ),
+        entry(
+            def("resource.k8s.io", "v1", "ResourceClaimTemplate", "resourceclaimtemplates", true)
+                .schema(schema_of::<resource::ResourceClaimTemplate>),
+            "resourceclaimtemplates",
+            plain(),
+        ),
+        entry(
+            def("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", false)
+                .schema(schema_of::<resource::ResourceSlice>),
+            "resourceslices",
             plain(),
         ),
         entry(
@@ -487,20 +635,22 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
     }));
     let mut stores = Vec::new();
     let eviction = Arc::new(std::sync::OnceLock::new());
-    for Entry { def, key, strategy } in entries(config, allocator.clone(), ports.clone(), eviction.clone()) {
-        let store = if key == "namespaces" {
-            Arc::new(apiserver::registry::Store::new(
-                def,
-                namespaces.clone(),
-                &format!("{}/{key}", factory.prefix),
-                strategy,
-                factory.admission.clone(),
-            ))
-        } else {
-            factory.store(def, key, strategy)
+    let mut storages: HashMap<&str, Arc<dyn Interface>> = HashMap::from([("namespaces", namespaces)]);
+    for Entry { def, key, strategy, converter } in entries(config, allocator.clone(), ports.clone(), eviction.clone()) {
+        let storage = match &converter {
+            Some(converter) => {
+                let stored = storages.get(key).cloned().ok_or(format!("{key} is served before it is stored"))?;
+                Arc::new(ConvertedStorage::new(stored, converter.clone()))
+            }
+            None => storages.entry(key).or_insert_with(|| factory.storage(key, &strategy)).clone(),
         };
+        let prefix = format!("{}/{key}", factory.prefix);
+        let store = Arc::new(Store::new(def, storage, &prefix, strategy, factory.admission.clone()));
         server.install(store.clone());
-        stores.push(store);
+        // Controllers see each object once: in its storage version.
+        if converter.is_none() {
+            stores.push(store);
+        }
     }
     let find =
         |group: &str, plural: &str| stores.iter().find(|s| s.def.group == group && s.def.plural == plural).cloned();
@@ -512,7 +662,7 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
     Ok(())
 }
 
-fn start_controllers(stores: &[Arc<apiserver::registry::Store>], config: &Config) {
+fn start_controllers(stores: &[Arc<Store>], config: &Config) {
     use crate::controllers::{self, GarbageCollector, NamespaceController, RootCaPublisher, ServiceAccountController};
     let find = |plural: &str| stores.iter().find(|s| s.def.group.is_empty() && s.def.plural == plural).cloned();
     let (Some(namespaces), Some(serviceaccounts), Some(configmaps)) =

@@ -4,9 +4,11 @@
 //! after start; [`admission`] has the control plane's admission plugins.
 
 pub mod admission;
+pub mod authorization;
 pub mod bootstrap;
 pub mod catalogue;
 pub mod controllers;
+pub mod conversion;
 pub mod eviction;
 pub mod ipallocator;
 pub mod portallocator;

@@ -3,6 +3,7 @@
 //! [`Store`](crate::registry::Store); these handlers parse the request,
 //! call it, and write the response in the negotiated representation.
 
+mod connect;
 mod patch;
 pub mod query;
 mod reads;
@@ -91,12 +92,17 @@ async fn handle(store: Arc<Store>, request: RestRequest) -> Result<Response, Api
         return Err(ApiError::method_not_supported(&store.def.group_resource(), &verb));
     }
     match (verb.as_str(), subresource.as_str()) {
-        ("get", "" | "status" | "approval") => reads::get(&store, &request).await,
+        (_, "log" | "exec" | "attach" | "portforward" | "proxy") => connect::connect(&store, &request).await,
+        ("get", "" | "status" | "approval" | "ephemeralcontainers" | "resize") => reads::get(&store, &request).await,
         ("list", "") => reads::list(&store, &request).await,
         ("watch", "") => watch::watch(&store, &request).await,
         ("create", "") => writes::create(&store, request).await,
-        ("update", "" | "status" | "finalize" | "approval") => writes::update(&store, request).await,
-        ("patch", "" | "status" | "approval") => writes::patch(&store, request).await,
+        ("update", "" | "status" | "finalize" | "approval" | "ephemeralcontainers" | "resize") => {
+            writes::update(&store, request).await
+        }
+        ("patch", "" | "status" | "approval" | "ephemeralcontainers" | "resize") => {
+            writes::patch(&store, request).await
+        }
         ("delete", "") => writes::delete(&store, request).await,
         ("deletecollection", "") => writes::delete_collection(&store, request).await,
         ("create", "binding") => writes::bind(&store, request).await,

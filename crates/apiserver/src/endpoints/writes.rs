@@ -72,7 +72,8 @@ fn subresource(request: &RestRequest) -> Subresource {
         "status" => Subresource::Status,
         "finalize" => Subresource::Finalize,
         "approval" => Subresource::Approval,
-        _ => Subresource::Main,
+        "" => Subresource::Main,
+        part => Subresource::Part(part.to_string()),
     }
 }
 

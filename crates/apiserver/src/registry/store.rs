@@ -36,7 +36,7 @@ pub struct Context {
 }
 
 /// Which part of the object a write addresses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Subresource {
     /// The object itself; its status is kept as stored.
     Main,
@@ -47,6 +47,23 @@ pub enum Subresource {
     /// `/approval` (CertificateSigningRequests): only status.conditions
     /// changes.
     Approval,
+    /// A subresource whose part of the object the strategy's
+    /// [`Strategy::update_part`] writes (pods/ephemeralcontainers,
+    /// pods/resize).
+    Part(String),
+}
+
+impl Subresource {
+    /// The path segment, empty for the object itself.
+    pub fn name(&self) -> &str {
+        match self {
+            Subresource::Main => "",
+            Subresource::Status => "status",
+            Subresource::Finalize => "finalize",
+            Subresource::Approval => "approval",
+            Subresource::Part(name) => name,
+        }
+    }
 }
 
 /// What happens to an object's dependents (upstream's propagationPolicy).
@@ -323,7 +340,7 @@ impl Store {
         name: &str,
         current: Value,
         mutate: &(dyn Fn(&Value) -> Result<Value, ApiError> + Send + Sync),
-        subresource: Subresource,
+        subresource: &Subresource,
     ) -> Result<Value, ApiError> {
         let mut new = mutate(&current)?;
         self.check_type(&mut new)?;
@@ -354,19 +371,21 @@ impl Store {
             }
             _ => {}
         }
-        if subresource == Subresource::Status {
+        if *subresource == Subresource::Status {
             let mut status_only = current.clone();
             status_only["status"] = new.get("status").cloned().unwrap_or(Value::Null);
             new = status_only;
-        } else if subresource == Subresource::Approval {
+        } else if *subresource == Subresource::Approval {
             let mut conditions_only = current.clone();
             conditions_only["status"]["conditions"] =
                 new["status"].get("conditions").cloned().unwrap_or_else(|| json!([]));
             new = conditions_only;
-        } else if subresource == Subresource::Finalize {
+        } else if *subresource == Subresource::Finalize {
             let mut finalizers_only = current.clone();
             finalizers_only["spec"]["finalizers"] = new["spec"].get("finalizers").cloned().unwrap_or_else(|| json!([]));
             new = finalizers_only;
+        } else if let Subresource::Part(part) = subresource {
+            new = self.strategy.update_part(part, &new, &current).map_err(|errors| self.invalid(name, &errors))?;
         } else if self.def.has_subresource("status") {
             if self.def.has_subresource("finalize") {
                 match current["spec"].get("finalizers") {
@@ -391,18 +410,18 @@ impl Store {
                 }
             }
         }
-        if self.strategy.tracks_generation() && subresource == Subresource::Main && spec_of(&new) != spec_of(&current) {
+        if self.strategy.tracks_generation() && *subresource == Subresource::Main && spec_of(&new) != spec_of(&current)
+        {
             let generation = current["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
             new.set_meta("generation", json!(generation));
         }
-        self.strategy.prepare_for_update(&mut new, &current);
-        self.validate(&new, Some(&current))?;
-        let sub = match subresource {
-            Subresource::Main => "",
-            Subresource::Status => "status",
-            Subresource::Finalize => "finalize",
-            Subresource::Approval => "approval",
-        };
+        if matches!(subresource, Subresource::Part(_)) {
+            self.validate(&new, None)?;
+        } else {
+            self.strategy.prepare_for_update(&mut new, &current);
+            self.validate(&new, Some(&current))?;
+        }
+        let sub = subresource.name();
         self.admission.admit(&self.attributes(ctx, Operation::Update, name, sub), Some(&mut new)).await?;
         Ok(new)
     }
@@ -419,14 +438,20 @@ impl Store {
         let key = self.key(&ctx.namespace, name);
         if ctx.dry_run {
             let current = decode(&self.get(ctx, name, None).await?.data)?;
-            return self.updated_object(ctx, name, current, mutate.as_ref(), subresource).await;
+            return self.updated_object(ctx, name, current, mutate.as_ref(), &subresource).await;
         }
         let failure: Arc<Mutex<Option<ApiError>>> = Arc::default();
         let (store, ctx_owned, name_owned, failure_slot) =
             (self.clone(), ctx.clone(), name.to_string(), failure.clone());
         let try_update: storage::UpdateFn = Box::new(move |current: Option<Object>| {
-            let (store, ctx, name, mutate, failure) =
-                (store.clone(), ctx_owned.clone(), name_owned.clone(), mutate.clone(), failure_slot.clone());
+            let (store, ctx, name, mutate, failure, subresource) = (
+                store.clone(),
+                ctx_owned.clone(),
+                name_owned.clone(),
+                mutate.clone(),
+                failure_slot.clone(),
+                subresource.clone(),
+            );
             Box::pin(async move {
                 let reject = |e: ApiError| {
                     *failure.lock().unwrap_or_else(|p| p.into_inner()) = Some(e);
@@ -437,7 +462,7 @@ impl Store {
                 };
                 let current = decode(&current.data).map_err(reject)?;
                 let new =
-                    store.updated_object(&ctx, &name, current, mutate.as_ref(), subresource).await.map_err(reject)?;
+                    store.updated_object(&ctx, &name, current, mutate.as_ref(), &subresource).await.map_err(reject)?;
                 Ok(UpdateResult { data: encode(&new).map_err(reject)?, ttl_seconds: store.strategy.ttl_seconds() })
             })
         });

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::store::Context;
 use super::table::TableConvertor;
+use crate::endpoints::Query;
 
 /// The behaviour of one kind.
 #[async_trait]
@@ -111,10 +112,38 @@ pub trait Strategy: Send + Sync {
         false
     }
 
+    /// For subresources that write one part of the object
+    /// (pods/ephemeralcontainers, pods/resize): the stored object `current`
+    /// with that part taken from `new`, or the errors of that change.
+    fn update_part(&self, _subresource: &str, _new: &Value, _current: &Value) -> Result<Value, Vec<FieldError>> {
+        Err(vec![FieldError::not_supported("", Value::Null, &[])])
+    }
+
+    /// Upstream's connecter subresources (pods/log, exec, attach,
+    /// portforward, proxy): the answer for the parent object and the
+    /// request's query; `None` for kinds without them.
+    async fn connect(
+        &self,
+        _subresource: &str,
+        _parent: &Value,
+        _query: &Query,
+    ) -> Option<Result<Connected, ApiError>> {
+        None
+    }
+
     /// Whether an update without a resourceVersion is accepted.
     fn allow_unconditional_update(&self) -> bool {
         true
     }
+}
+
+/// What a connecter subresource answered: a body of its own type (a log is
+/// text/plain).
+pub struct Connected {
+    /// The Content-Type of the body.
+    pub content_type: &'static str,
+    /// The body.
+    pub body: bytes::Bytes,
 }
 
 /// The strategy of kinds with no behaviour of their own.

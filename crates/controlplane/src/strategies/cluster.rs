@@ -84,7 +84,17 @@ impl Default for NodeStrategy {
     }
 }
 
+#[async_trait::async_trait]
 impl Strategy for NodeStrategy {
+    async fn connect(
+        &self,
+        _subresource: &str,
+        node: &Value,
+        _query: &apiserver::endpoints::Query,
+    ) -> Option<Result<apiserver::registry::Connected, apimachinery::ApiError>> {
+        Some(Err(super::pod_subresources::no_kubelet(text(node, &["metadata", "name"]))))
+    }
+
     fn selectable_fields(&self, node: &Value) -> Vec<(String, String)> {
         vec![("spec.unschedulable".into(), node["spec"]["unschedulable"].as_bool().unwrap_or(false).to_string())]
     }

@@ -5,6 +5,7 @@ mod apps;
 mod cluster;
 mod config;
 mod namespaces;
+mod pod_subresources;
 mod pods;
 mod policy;
 mod scheduling;

@@ -207,6 +207,22 @@ impl Strategy for PodStrategy {
         Some(evictor.evict(ctx, pod, &eviction).await)
     }
 
+    fn update_part(&self, subresource: &str, new: &Value, current: &Value) -> Result<Value, Vec<FieldError>> {
+        match subresource {
+            "ephemeralcontainers" => super::pod_subresources::update_ephemeral_containers(new, current),
+            _ => super::pod_subresources::resize(new, current),
+        }
+    }
+
+    async fn connect(
+        &self,
+        subresource: &str,
+        pod: &Value,
+        query: &apiserver::endpoints::Query,
+    ) -> Option<Result<apiserver::registry::Connected, apimachinery::ApiError>> {
+        Some(super::pod_subresources::connect(subresource, pod, query))
+    }
+
     fn prepare_for_create(&self, object: &mut Value) {
         if let Some(spec) = object.get_mut("spec") {
             default_pod_spec(spec);
@@ -294,7 +310,7 @@ impl Strategy for PodStrategy {
 }
 
 /// The pod's QoS class from its containers' requests and limits.
-fn qos_class(spec: &Value) -> &'static str {
+pub(super) fn qos_class(spec: &Value) -> &'static str {
     let containers: Vec<&Value> = spec["containers"].as_array().into_iter().flatten().collect();
     let has = |c: &Value, kind: &str| c["resources"][kind].as_object().is_some_and(|m| !m.is_empty());
     if containers.iter().all(|c| !has(c, "requests") && !has(c, "limits")) {

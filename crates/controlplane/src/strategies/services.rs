@@ -120,6 +120,18 @@ fn default_service(service: &mut Value) {
 
 #[async_trait]
 impl Strategy for ServiceStrategy {
+    async fn connect(
+        &self,
+        _subresource: &str,
+        service: &Value,
+        _query: &apiserver::endpoints::Query,
+    ) -> Option<Result<apiserver::registry::Connected, ApiError>> {
+        let name = service["metadata"]["name"].as_str().unwrap_or_default();
+        Some(Err(ApiError::service_unavailable(format!(
+            "no endpoints available for service {name:?}: this server does not proxy to services"
+        ))))
+    }
+
     fn name_rule(&self) -> NameRule {
         NameRule::Dns1035Label
     }
