@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use apiserver::conversion::{ConvertedStorage, ConvertedStrategy, Converter};
-use apiserver::registry::{Store, Strategy};
+use apiserver::registry::{PrintedStrategy, Store, Strategy};
 use apiserver::resource::{ResourceDef, schema_of};
 use apiserver::server::GenericApiServer;
 use apiserver::storage_factory::StorageFactory;
@@ -37,6 +37,7 @@ use crate::conversion::{EventsV1, HorizontalPodAutoscalerV1};
 use crate::eviction::Eviction;
 use crate::ipallocator::IpAllocator;
 use crate::portallocator::PortAllocator;
+use crate::printers;
 use crate::strategies::*;
 
 /// One built-in resource.
@@ -267,10 +268,12 @@ fn access_review_entries() -> Vec<Entry> {
     ]
 }
 
-/// Resources served with the generic behaviour only, for now: the default
-/// strategy (metadata validation, Name / Created At tables).
+/// Resources whose only behaviour of their own is their Table: metadata
+/// validation and upstream's printer (Name / Created At where upstream has
+/// no printer).
 fn plain_entries() -> Vec<Entry> {
     let plain = || -> Arc<dyn Strategy> { Arc::new(apiserver::registry::DefaultStrategy) };
+    let printed = |printer| -> Arc<dyn Strategy> { Arc::new(PrintedStrategy(printer)) };
     let def = ResourceDef::new;
     vec![
         entry(
@@ -284,7 +287,7 @@ fn plain_entries() -> Vec<Entry> {
                 .verbs(&["get", "list"])
                 .schema(schema_of::<core::ComponentStatus>),
             "componentstatuses",
-            plain(),
+            printed(printers::component_statuses()),
         ),
         entry(
             def("", "v1", "LimitRange", "limitranges", true)
@@ -299,7 +302,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<core::PersistentVolumeClaim>),
             "persistentvolumeclaims",
-            plain(),
+            printed(printers::persistent_volume_claims()),
         ),
         entry(
             def("", "v1", "PersistentVolume", "persistentvolumes", false)
@@ -307,12 +310,12 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<core::PersistentVolume>),
             "persistentvolumes",
-            plain(),
+            printed(printers::persistent_volumes()),
         ),
         entry(
             def("", "v1", "PodTemplate", "podtemplates", true).schema(schema_of::<core::PodTemplate>),
             "podtemplates",
-            plain(),
+            printed(printers::pod_templates()),
         ),
         entry(
             def("", "v1", "ReplicationController", "replicationcontrollers", true)
@@ -322,7 +325,7 @@ fn plain_entries() -> Vec<Entry> {
                 .workload_scale()
                 .schema(schema_of::<core::ReplicationController>),
             "controllers",
-            plain(),
+            printed(printers::replication_controllers()),
         ),
         entry(
             def("", "v1", "ResourceQuota", "resourcequotas", true)
@@ -330,13 +333,13 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<core::ResourceQuota>),
             "resourcequotas",
-            plain(),
+            printed(printers::resource_quotas()),
         ),
         entry(
             def("apps", "v1", "ControllerRevision", "controllerrevisions", true)
                 .schema(schema_of::<apps::ControllerRevision>),
             "controllerrevisions",
-            plain(),
+            printed(printers::controller_revisions()),
         ),
         entry(
             def("apps", "v1", "DaemonSet", "daemonsets", true)
@@ -345,7 +348,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<apps::DaemonSet>),
             "daemonsets",
-            plain(),
+            printed(printers::daemon_sets()),
         ),
         entry(
             def("apps", "v1", "StatefulSet", "statefulsets", true)
@@ -355,7 +358,7 @@ fn plain_entries() -> Vec<Entry> {
                 .workload_scale()
                 .schema(schema_of::<apps::StatefulSet>),
             "statefulsets",
-            plain(),
+            printed(printers::stateful_sets()),
         ),
         entry(
             def("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true)
@@ -364,7 +367,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<autoscaling::HorizontalPodAutoscaler>),
             "horizontalpodautoscalers",
-            plain(),
+            printed(printers::horizontal_pod_autoscalers()),
         ),
         served_over(
             def("autoscaling", "v1", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true)
@@ -373,7 +376,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<k8s_openapi::api::autoscaling::v1::HorizontalPodAutoscaler>),
             "horizontalpodautoscalers",
-            plain(),
+            printed(printers::horizontal_pod_autoscalers()),
             Arc::new(HorizontalPodAutoscalerV1),
         ),
         entry(
@@ -383,12 +386,12 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<batch::CronJob>),
             "cronjobs",
-            plain(),
+            printed(printers::cron_jobs()),
         ),
         entry(
             def("batch", "v1", "Job", "jobs", true).categories(&["all"]).with_status().schema(schema_of::<batch::Job>),
             "jobs",
-            plain(),
+            printed(printers::jobs()),
         ),
         entry(
             def("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false)
@@ -397,19 +400,19 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<certificates::CertificateSigningRequest>),
             "certificatesigningrequests",
-            plain(),
+            printed(printers::certificate_signing_requests()),
         ),
         entry(
             def("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true)
                 .schema(schema_of::<discovery::EndpointSlice>),
             "endpointslices",
-            plain(),
+            printed(printers::endpoint_slices()),
         ),
         entry(
             def("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false)
                 .schema(schema_of::<networking::IngressClass>),
             "ingressclasses",
-            plain(),
+            printed(printers::ingress_classes()),
         ),
         entry(
             def("networking.k8s.io", "v1", "Ingress", "ingresses", true)
@@ -417,33 +420,33 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<networking::Ingress>),
             "ingress",
-            plain(),
+            printed(printers::ingresses()),
         ),
         entry(
             def("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true)
                 .short_names(&["netpol"])
                 .schema(schema_of::<networking::NetworkPolicy>),
             "networkpolicies",
-            plain(),
+            printed(printers::network_policies()),
         ),
         entry(
             def("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false)
                 .short_names(&["ip"])
                 .schema(schema_of::<networking::IPAddress>),
             "ipaddresses",
-            plain(),
+            printed(printers::ip_addresses()),
         ),
         entry(
             def("networking.k8s.io", "v1", "ServiceCIDR", "servicecidrs", false)
                 .with_status()
                 .schema(schema_of::<networking::ServiceCIDR>),
             "servicecidrs",
-            plain(),
+            printed(printers::service_cidrs()),
         ),
         entry(
             def("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false).schema(schema_of::<node::RuntimeClass>),
             "runtimeclasses",
-            plain(),
+            printed(printers::runtime_classes()),
         ),
         entry(
             def("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true)
@@ -457,7 +460,7 @@ fn plain_entries() -> Vec<Entry> {
             def("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false)
                 .schema(schema_of::<rbac::ClusterRoleBinding>),
             "clusterrolebindings",
-            plain(),
+            printed(printers::role_bindings()),
         ),
         entry(
             def("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false)
@@ -469,7 +472,7 @@ fn plain_entries() -> Vec<Entry> {
             def("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true)
                 .schema(schema_of::<rbac::RoleBinding>),
             "rolebindings",
-            plain(),
+            printed(printers::role_bindings()),
         ),
         entry(
             def("rbac.authorization.k8s.io", "v1", "Role", "roles", true).schema(schema_of::<rbac::Role>),
@@ -486,64 +489,64 @@ fn plain_entries() -> Vec<Entry> {
         entry(
             def("storage.k8s.io", "v1", "CSIDriver", "csidrivers", false).schema(schema_of::<storage_k8s::CSIDriver>),
             "csidrivers",
-            plain(),
+            printed(printers::csi_drivers()),
         ),
         entry(
             def("storage.k8s.io", "v1", "CSINode", "csinodes", false).schema(schema_of::<storage_k8s::CSINode>),
             "csinodes",
-            plain(),
+            printed(printers::csi_nodes()),
         ),
         entry(
             def("storage.k8s.io", "v1", "CSIStorageCapacity", "csistoragecapacities", true)
                 .schema(schema_of::<storage_k8s::CSIStorageCapacity>),
             "csistoragecapacities",
-            plain(),
+            printed(printers::csi_storage_capacities()),
         ),
         entry(
             def("storage.k8s.io", "v1", "StorageClass", "storageclasses", false)
                 .short_names(&["sc"])
                 .schema(schema_of::<storage_k8s::StorageClass>),
             "storageclasses",
-            plain(),
+            printed(printers::storage_classes()),
         ),
         entry(
             def("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false)
                 .with_status()
                 .schema(schema_of::<storage_k8s::VolumeAttachment>),
             "volumeattachments",
-            plain(),
+            printed(printers::volume_attachments()),
         ),
         entry(
             def("storage.k8s.io", "v1", "VolumeAttributesClass", "volumeattributesclasses", false)
                 .short_names(&["vac"])
                 .schema(schema_of::<storage_k8s::VolumeAttributesClass>),
             "volumeattributesclasses",
-            plain(),
+            printed(printers::volume_attributes_classes()),
         ),
         entry(
             def("resource.k8s.io", "v1", "DeviceClass", "deviceclasses", false)
                 .schema(schema_of::<resource::DeviceClass>),
             "deviceclasses",
-            plain(),
+            printed(printers::name_and_age()),
         ),
         entry(
             def("resource.k8s.io", "v1", "ResourceClaim", "resourceclaims", true)
                 .with_status()
                 .schema(schema_of::<resource::ResourceClaim>),
             "resourceclaims",
-            plain(),
+            printed(printers::resource_claims()),
         ),
         entry(
             def("resource.k8s.io", "v1", "ResourceClaimTemplate", "resourceclaimtemplates", true)
                 .schema(schema_of::<resource::ResourceClaimTemplate>),
             "resourceclaimtemplates",
-            plain(),
+            printed(printers::name_and_age()),
         ),
         entry(
             def("resource.k8s.io", "v1", "ResourceSlice", "resourceslices", false)
                 .schema(schema_of::<resource::ResourceSlice>),
             "resourceslices",
-            plain(),
+            printed(printers::resource_slices()),
         ),
         entry(
             def(
@@ -556,7 +559,7 @@ fn plain_entries() -> Vec<Entry> {
             .categories(&["api-extensions"])
             .schema(schema_of::<admissionregistration::MutatingWebhookConfiguration>),
             "mutatingwebhookconfigurations",
-            plain(),
+            printed(printers::webhook_configurations()),
         ),
         entry(
             def(
@@ -570,7 +573,7 @@ fn plain_entries() -> Vec<Entry> {
             .with_status()
             .schema(schema_of::<admissionregistration::ValidatingAdmissionPolicy>),
             "validatingadmissionpolicies",
-            plain(),
+            printed(printers::validating_admission_policies()),
         ),
         entry(
             def(
@@ -583,7 +586,7 @@ fn plain_entries() -> Vec<Entry> {
             .categories(&["api-extensions"])
             .schema(schema_of::<admissionregistration::ValidatingAdmissionPolicyBinding>),
             "validatingadmissionpolicybindings",
-            plain(),
+            printed(printers::validating_admission_policy_bindings()),
         ),
         entry(
             def(
@@ -596,14 +599,14 @@ fn plain_entries() -> Vec<Entry> {
             .categories(&["api-extensions"])
             .schema(schema_of::<admissionregistration::ValidatingWebhookConfiguration>),
             "validatingwebhookconfigurations",
-            plain(),
+            printed(printers::webhook_configurations()),
         ),
         entry(
             def("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", false)
                 .with_status()
                 .schema(schema_of::<flowcontrol::FlowSchema>),
             "flowschemas",
-            plain(),
+            printed(printers::flow_schemas()),
         ),
         entry(
             def(
@@ -616,7 +619,7 @@ fn plain_entries() -> Vec<Entry> {
             .with_status()
             .schema(schema_of::<flowcontrol::PriorityLevelConfiguration>),
             "prioritylevelconfigurations",
-            plain(),
+            printed(printers::priority_level_configurations()),
         ),
     ]
 }

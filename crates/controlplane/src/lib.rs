@@ -12,6 +12,7 @@ pub mod conversion;
 pub mod eviction;
 pub mod ipallocator;
 pub mod portallocator;
+pub mod printers;
 pub mod serviceaccount;
 pub mod strategies;
 

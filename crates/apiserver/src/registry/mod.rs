@@ -9,4 +9,4 @@ pub mod table;
 
 pub use errors::storage_error;
 pub use store::{Context, DeleteOptions, DeleteOutcome, Mutation, Propagation, Store, Subresource};
-pub use strategy::{Connected, DefaultStrategy, Strategy};
+pub use strategy::{Connected, DefaultStrategy, PrintedStrategy, Strategy};

@@ -150,3 +150,12 @@ pub struct Connected {
 pub struct DefaultStrategy;
 
 impl Strategy for DefaultStrategy {}
+
+/// The strategy of kinds whose only behaviour of their own is their Table.
+pub struct PrintedStrategy(pub super::table::Printer);
+
+impl Strategy for PrintedStrategy {
+    fn table(&self) -> &dyn TableConvertor {
+        &self.0
+    }
+}

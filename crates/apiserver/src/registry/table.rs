@@ -97,6 +97,76 @@ impl<F: Fn(&Value) -> Vec<Value> + Send + Sync> TableConvertor for Columns<F> {
     }
 }
 
+/// How one cell of a [`Printer`] is computed from the object.
+pub type Cell = Box<dyn Fn(&Value) -> Value + Send + Sync>;
+
+/// A kind's printer, as upstream's printers.go defines one: the columns in
+/// the order kubectl shows them (wide-only ones where upstream puts them),
+/// each with its cell.
+pub struct Printer {
+    columns: Vec<(Column, Cell)>,
+}
+
+impl Default for Printer {
+    fn default() -> Self {
+        Printer::new()
+    }
+}
+
+impl Printer {
+    /// A printer that starts with the Name column.
+    pub fn new() -> Self {
+        Printer { columns: Vec::new() }.column(NAME, |o| json!(name_of(o)))
+    }
+
+    /// Adds a column.
+    pub fn column(mut self, column: Column, cell: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Self {
+        self.columns.push((column, Box::new(cell)));
+        self
+    }
+
+    /// Adds a column of the default view.
+    pub fn add(
+        self,
+        name: &'static str,
+        description: &'static str,
+        cell: impl Fn(&Value) -> Value + Send + Sync + 'static,
+    ) -> Self {
+        self.column(Column::new(name, "string", description), cell)
+    }
+
+    /// Adds a column shown only with `-o wide`.
+    pub fn wide(
+        self,
+        name: &'static str,
+        description: &'static str,
+        cell: impl Fn(&Value) -> Value + Send + Sync + 'static,
+    ) -> Self {
+        self.column(Column::wide(name, "string", description), cell)
+    }
+
+    /// Adds the Age column.
+    pub fn age(self) -> Self {
+        self.column(AGE, |o| json!(age(o)))
+    }
+
+    /// Replaces the Name cell (a default StorageClass is "name (default)").
+    pub fn name_cell(mut self, cell: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Self {
+        self.columns[0].1 = Box::new(cell);
+        self
+    }
+}
+
+impl TableConvertor for Printer {
+    fn columns(&self) -> Vec<Column> {
+        self.columns.iter().map(|(c, _)| *c).collect()
+    }
+
+    fn cells(&self, object: &Value) -> Vec<Value> {
+        self.columns.iter().map(|(_, cell)| cell(object)).collect()
+    }
+}
+
 fn name_of(object: &Value) -> &str {
     object["metadata"]["name"].as_str().unwrap_or_default()
 }
