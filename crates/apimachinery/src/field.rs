@@ -109,11 +109,22 @@ impl FieldError {
 }
 
 /// Values are printed as upstream prints them: strings quoted, numbers and
-/// booleans bare.
+/// booleans bare, string maps and lists as Go's `%#v` writes them
+/// (`map[string]string{"app":"web"}`, `[]string{"a", "b"}`).
 fn render_value(value: &Value) -> String {
     match value {
         Value::String(s) => format!("{s:?}"),
         Value::Null => "null".to_string(),
+        Value::Object(map) if map.values().all(Value::is_string) => {
+            let mut pairs: Vec<String> =
+                map.iter().map(|(k, v)| format!("{k:?}:{:?}", v.as_str().unwrap_or_default())).collect();
+            pairs.sort();
+            format!("map[string]string{{{}}}", pairs.join(", "))
+        }
+        Value::Array(items) if items.iter().all(Value::is_string) => {
+            let items: Vec<String> = items.iter().map(|v| format!("{:?}", v.as_str().unwrap_or_default())).collect();
+            format!("[]string{{{}}}", items.join(", "))
+        }
         other => other.to_string(),
     }
 }

@@ -302,7 +302,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<core::PersistentVolumeClaim>),
             "persistentvolumeclaims",
-            printed(printers::persistent_volume_claims()),
+            Arc::new(persistent_volume_claims()),
         ),
         entry(
             def("", "v1", "PersistentVolume", "persistentvolumes", false)
@@ -310,7 +310,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<core::PersistentVolume>),
             "persistentvolumes",
-            printed(printers::persistent_volumes()),
+            Arc::new(persistent_volumes()),
         ),
         entry(
             def("", "v1", "PodTemplate", "podtemplates", true).schema(schema_of::<core::PodTemplate>),
@@ -325,7 +325,7 @@ fn plain_entries() -> Vec<Entry> {
                 .workload_scale()
                 .schema(schema_of::<core::ReplicationController>),
             "controllers",
-            printed(printers::replication_controllers()),
+            Arc::new(replication_controllers()),
         ),
         entry(
             def("", "v1", "ResourceQuota", "resourcequotas", true)
@@ -348,7 +348,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<apps::DaemonSet>),
             "daemonsets",
-            printed(printers::daemon_sets()),
+            Arc::new(daemon_sets()),
         ),
         entry(
             def("apps", "v1", "StatefulSet", "statefulsets", true)
@@ -358,7 +358,7 @@ fn plain_entries() -> Vec<Entry> {
                 .workload_scale()
                 .schema(schema_of::<apps::StatefulSet>),
             "statefulsets",
-            printed(printers::stateful_sets()),
+            Arc::new(stateful_sets()),
         ),
         entry(
             def("autoscaling", "v2", "HorizontalPodAutoscaler", "horizontalpodautoscalers", true)
@@ -386,12 +386,12 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<batch::CronJob>),
             "cronjobs",
-            printed(printers::cron_jobs()),
+            Arc::new(cron_jobs()),
         ),
         entry(
             def("batch", "v1", "Job", "jobs", true).categories(&["all"]).with_status().schema(schema_of::<batch::Job>),
             "jobs",
-            printed(printers::jobs()),
+            Arc::new(jobs()),
         ),
         entry(
             def("certificates.k8s.io", "v1", "CertificateSigningRequest", "certificatesigningrequests", false)
@@ -412,7 +412,7 @@ fn plain_entries() -> Vec<Entry> {
             def("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false)
                 .schema(schema_of::<networking::IngressClass>),
             "ingressclasses",
-            printed(printers::ingress_classes()),
+            Arc::new(ingress_classes()),
         ),
         entry(
             def("networking.k8s.io", "v1", "Ingress", "ingresses", true)
@@ -420,14 +420,14 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<networking::Ingress>),
             "ingress",
-            printed(printers::ingresses()),
+            Arc::new(ingresses()),
         ),
         entry(
             def("networking.k8s.io", "v1", "NetworkPolicy", "networkpolicies", true)
                 .short_names(&["netpol"])
                 .schema(schema_of::<networking::NetworkPolicy>),
             "networkpolicies",
-            printed(printers::network_policies()),
+            Arc::new(network_policies()),
         ),
         entry(
             def("networking.k8s.io", "v1", "IPAddress", "ipaddresses", false)
@@ -460,24 +460,24 @@ fn plain_entries() -> Vec<Entry> {
             def("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", false)
                 .schema(schema_of::<rbac::ClusterRoleBinding>),
             "clusterrolebindings",
-            printed(printers::role_bindings()),
+            Arc::new(cluster_role_bindings()),
         ),
         entry(
             def("rbac.authorization.k8s.io", "v1", "ClusterRole", "clusterroles", false)
                 .schema(schema_of::<rbac::ClusterRole>),
             "clusterroles",
-            plain(),
+            Arc::new(cluster_roles()),
         ),
         entry(
             def("rbac.authorization.k8s.io", "v1", "RoleBinding", "rolebindings", true)
                 .schema(schema_of::<rbac::RoleBinding>),
             "rolebindings",
-            printed(printers::role_bindings()),
+            Arc::new(role_bindings()),
         ),
         entry(
             def("rbac.authorization.k8s.io", "v1", "Role", "roles", true).schema(schema_of::<rbac::Role>),
             "roles",
-            plain(),
+            Arc::new(roles()),
         ),
         entry(
             def("scheduling.k8s.io", "v1", "PriorityClass", "priorityclasses", false)
@@ -507,7 +507,7 @@ fn plain_entries() -> Vec<Entry> {
                 .short_names(&["sc"])
                 .schema(schema_of::<storage_k8s::StorageClass>),
             "storageclasses",
-            printed(printers::storage_classes()),
+            Arc::new(storage_classes()),
         ),
         entry(
             def("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", false)

@@ -9,6 +9,7 @@ pub mod bootstrap;
 pub mod catalogue;
 pub mod controllers;
 pub mod conversion;
+pub mod cron;
 pub mod eviction;
 pub mod ipallocator;
 pub mod portallocator;

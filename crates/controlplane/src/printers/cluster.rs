@@ -181,3 +181,15 @@ pub fn resource_slices() -> Printer {
         .add("Pool", "The pool the slice belongs to.", |o| text(o, &["spec", "pool", "name"]))
         .age()
 }
+
+/// Kinds upstream has no printer for: NAME CREATED AT.
+pub fn created_at() -> Printer {
+    Printer::new().column(
+        apiserver::registry::table::Column::new(
+            "Created At",
+            "date",
+            "CreationTimestamp is a timestamp representing the server time when this object was created.",
+        ),
+        |o| o["metadata"]["creationTimestamp"].clone(),
+    )
+}

@@ -81,8 +81,9 @@ fn default_deployment(d: &mut Value) {
     }
 }
 
-/// Checks that a selector is present and matches the template's labels.
-pub(crate) fn validate_selector(object: &Value) -> Vec<FieldError> {
+/// Checks that a selector is present and matches the template's labels;
+/// `kind` names the kind in upstream's message for an empty selector.
+pub(crate) fn validate_selector(object: &Value, kind: &str) -> Vec<FieldError> {
     let selector = &object["spec"]["selector"];
     if selector.is_null() || selector.as_object().is_some_and(|m| m.is_empty()) {
         return vec![FieldError::required("spec.selector", "")];
@@ -95,7 +96,7 @@ pub(crate) fn validate_selector(object: &Value) -> Vec<FieldError> {
         return vec![FieldError::invalid(
             "spec.selector",
             selector.clone(),
-            "empty selector is invalid for deployment",
+            format!("empty selector is invalid for {kind}"),
         )];
     }
     let labels: std::collections::BTreeMap<String, String> = object["spec"]["template"]["metadata"]["labels"]
@@ -124,7 +125,7 @@ impl Strategy for DeploymentStrategy {
     }
 
     fn validate(&self, object: &Value) -> Vec<FieldError> {
-        let mut errors = validate_selector(object);
+        let mut errors = validate_selector(object, "deployment");
         if let Some(replicas) = object["spec"]["replicas"].as_i64()
             && replicas < 0
         {

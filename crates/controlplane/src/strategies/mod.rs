@@ -4,21 +4,30 @@
 mod apps;
 mod cluster;
 mod config;
+mod kind;
 mod namespaces;
+mod networking;
 mod pod_subresources;
 mod pods;
 mod policy;
+mod rbac;
 mod scheduling;
 mod services;
+mod volumes;
+mod workloads;
 
 pub use apps::{DeploymentStrategy, ReplicaSetStrategy};
 pub use cluster::{EventStrategy, LeaseStrategy, NodeStrategy};
 pub use config::{ConfigMapStrategy, SecretStrategy, ServiceAccountStrategy};
 pub use namespaces::NamespaceStrategy;
+pub use networking::{ingress_classes, ingresses, network_policies};
 pub use pods::{PodStrategy, default_pod_spec, validate_pod_spec};
 pub use policy::PodDisruptionBudgetStrategy;
+pub use rbac::{cluster_role_bindings, cluster_roles, role_bindings, roles};
 pub use scheduling::{PriorityClassStrategy, SYSTEM_PRIORITY_CLASSES};
 pub use services::{EndpointsStrategy, ServiceStrategy};
+pub use volumes::{persistent_volume_claims, persistent_volumes, storage_classes};
+pub use workloads::{cron_jobs, daemon_sets, jobs, replication_controllers, stateful_sets};
 
 use serde_json::Value;
 
