@@ -1,14 +1,14 @@
 //! Nodes, Events and Leases.
 
 use apiserver::registry::Strategy;
-use apiserver::registry::table::{Column, Columns, TableConvertor};
+use apiserver::registry::table::{Column, Columns, Printer, TableConvertor};
 use serde_json::{Value, json};
 
 use super::text;
 
 type Cells = Columns<fn(&Value) -> Vec<Value>>;
 
-fn node_cells(node: &Value) -> Vec<Value> {
+fn node_status(node: &Value) -> Value {
     let ready = node["status"]["conditions"].as_array().into_iter().flatten().find(|c| c["type"] == "Ready");
     let mut status = match ready.map(|c| text(c, &["status"])) {
         Some("True") => "Ready".to_string(),
@@ -18,69 +18,47 @@ fn node_cells(node: &Value) -> Vec<Value> {
     if node["spec"]["unschedulable"] == json!(true) {
         status.push_str(",SchedulingDisabled");
     }
+    json!(status)
+}
+
+fn node_roles(node: &Value) -> Value {
     let roles: Vec<String> = node["metadata"]["labels"]
         .as_object()
         .into_iter()
         .flatten()
         .filter_map(|(k, _)| k.strip_prefix("node-role.kubernetes.io/").map(str::to_string))
         .collect();
-    let internal = node["status"]["addresses"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|a| a["type"] == "InternalIP")
-        .map(|a| text(a, &["address"]).to_string());
-    let info = &node["status"]["nodeInfo"];
-    vec![
-        json!(status),
-        json!(if roles.is_empty() { "<none>".to_string() } else { roles.join(",") }),
-        json!(text(info, &["kubeletVersion"])),
-        json!(internal.unwrap_or_else(|| "<none>".into())),
-        json!("<none>"),
-        json!(text(info, &["osImage"])),
-        json!(text(info, &["kernelVersion"])),
-        json!(text(info, &["containerRuntimeVersion"])),
-    ]
+    json!(if roles.is_empty() { "<none>".to_string() } else { roles.join(",") })
 }
 
-/// Nodes: NAME STATUS ROLES AGE VERSION.
-pub struct NodeStrategy(Cells);
+fn node_address(node: &Value, kind: &str) -> Value {
+    let address = node["status"]["addresses"].as_array().into_iter().flatten().find(|a| a["type"] == kind);
+    json!(address.map_or("<none>", |a| text(a, &["address"])))
+}
+
+/// Nodes: NAME STATUS ROLES AGE VERSION (wide: INTERNAL-IP EXTERNAL-IP
+/// OS-IMAGE KERNEL-VERSION CONTAINER-RUNTIME).
+pub struct NodeStrategy(Printer);
 
 impl Default for NodeStrategy {
     fn default() -> Self {
-        NodeStrategy(Columns {
-            columns: vec![
-                Column::new("Status", "string", "The status of the node"),
-                Column::new("Roles", "string", "The roles of the node"),
-                Column::new("Version", "string", "Kubelet Version reported by the node."),
-                Column::wide(
-                    "Internal-IP",
-                    "string",
-                    "List of addresses reachable to the node. Queried from cloud provider, if available.",
-                ),
-                Column::wide(
-                    "External-IP",
-                    "string",
-                    "List of addresses reachable to the node. Queried from cloud provider, if available.",
-                ),
-                Column::wide(
-                    "OS-Image",
-                    "string",
-                    "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
-                ),
-                Column::wide(
-                    "Kernel-Version",
-                    "string",
-                    "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
-                ),
-                Column::wide(
-                    "Container-Runtime",
-                    "string",
-                    "ContainerRuntime Version reported by the node through runtime remote API (e.g. containerd://1.4.2).",
-                ),
-            ],
-            cells: node_cells,
-        })
+        let info = |o: &Value, field: &str| json!(text(&o["status"]["nodeInfo"], &[field]));
+        NodeStrategy(
+            Printer::new()
+                .add("Status", "The status of the node", node_status)
+                .add("Roles", "The roles of the node", node_roles)
+                .age()
+                .add("Version", "Kubelet Version reported by the node.", move |o| info(o, "kubeletVersion"))
+                .wide("Internal-IP", "List of addresses reachable to the node.", |o| node_address(o, "InternalIP"))
+                .wide("External-IP", "List of addresses reachable to the node.", |o| node_address(o, "ExternalIP"))
+                .wide("OS-Image", "OS Image reported by the node from /etc/os-release.", move |o| info(o, "osImage"))
+                .wide("Kernel-Version", "Kernel Version reported by the node from 'uname -r'.", move |o| {
+                    info(o, "kernelVersion")
+                })
+                .wide("Container-Runtime", "ContainerRuntime Version reported by the node.", move |o| {
+                    info(o, "containerRuntimeVersion")
+                }),
+        )
     }
 }
 
