@@ -1,7 +1,10 @@
 //! What exists after start (upstream's bootstrap controllers and
 //! post-start hooks): the system namespaces, the `kubernetes` Service in
-//! `default` with its Endpoints, the system priority classes, and cluster IP
-//! and node port allocations rebuilt from the stored Services.
+//! `default` with its Endpoints, the system priority classes, the API
+//! Priority and Fairness defaults, and cluster IP and node port allocations
+//! rebuilt from the stored Services.
+
+mod flowcontrol;
 
 use std::sync::Arc;
 
@@ -101,5 +104,5 @@ pub async fn run(
         let class = json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name}, "value": value});
         ensure(priority_classes, "", class).await?;
     }
-    Ok(())
+    flowcontrol::run(stores).await
 }
