@@ -699,6 +699,11 @@ fn start_controllers(stores: &[Arc<Store>], config: &Config) {
                 let publisher = RootCaPublisher { configmaps: configmaps.clone(), ca_pem: config.root_ca_pem.clone() };
                 controllers::watch_namespaces(namespaces.clone(), "root-ca-cert-publisher", Arc::new(publisher));
             }
+            "clusterrole-aggregation" => {
+                if let Some(roles) = stores.iter().find(|s| s.def.plural == "clusterroles").cloned() {
+                    Arc::new(controllers::ClusterRoleAggregation { roles }).start();
+                }
+            }
             _ => {}
         }
     }

@@ -1,10 +1,11 @@
 //! What exists after start (upstream's bootstrap controllers and
 //! post-start hooks): the system namespaces, the `kubernetes` Service in
 //! `default` with its Endpoints, the system priority classes, the API
-//! Priority and Fairness defaults, and cluster IP and node port allocations
+//! Priority and Fairness defaults, upstream's bootstrap RBAC policy, and cluster IP and node port allocations
 //! rebuilt from the stored Services.
 
 mod flowcontrol;
+mod rbac;
 
 use std::sync::Arc;
 
@@ -104,5 +105,6 @@ pub async fn run(
         let class = json!({"apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": {"name": name}, "value": value});
         ensure(priority_classes, "", class).await?;
     }
-    flowcontrol::run(stores).await
+    flowcontrol::run(stores).await?;
+    rbac::run(stores).await
 }

@@ -4,6 +4,7 @@
 //! with kube-controller-manager's syntax: `*` for all, `name` to enable,
 //! `-name` to disable.
 
+mod clusterrole_aggregation;
 mod disruption;
 mod garbage_collector;
 pub mod namespace;
@@ -19,13 +20,21 @@ use serde_json::Value;
 use storage::{EventType, WatchOptions};
 use tokio::task::JoinHandle;
 
+pub use clusterrole_aggregation::ClusterRoleAggregation;
 pub use disruption::DisruptionController;
 pub use garbage_collector::GarbageCollector;
 pub use namespace::NamespaceController;
 pub use serviceaccounts::{RootCaPublisher, ServiceAccountController};
 
 /// Every controller's name, as kube-controller-manager names them.
-pub const ALL: [&str; 5] = ["namespace", "garbage-collector", "disruption", "serviceaccount", "root-ca-cert-publisher"];
+pub const ALL: [&str; 6] = [
+    "namespace",
+    "garbage-collector",
+    "disruption",
+    "serviceaccount",
+    "root-ca-cert-publisher",
+    "clusterrole-aggregation",
+];
 
 /// Which controllers `--controllers` enables.
 pub fn enabled(flag: &[String]) -> Result<Vec<&'static str>, String> {

@@ -3,6 +3,7 @@
 //! kinds whose behaviour is no more than that.
 
 use apimachinery::field::FieldError;
+use apimachinery::validation::NameRule;
 use apiserver::registry::Strategy;
 use apiserver::registry::table::{Printer, TableConvertor};
 use serde_json::Value;
@@ -21,6 +22,7 @@ pub struct KindStrategy {
     validate: Validate,
     validate_update: ValidateUpdate,
     generation: bool,
+    name_rule: NameRule,
 }
 
 impl KindStrategy {
@@ -33,6 +35,7 @@ impl KindStrategy {
             validate: |_| Vec::new(),
             validate_update: |_, _| Vec::new(),
             generation: false,
+            name_rule: NameRule::Subdomain,
         }
     }
 
@@ -54,6 +57,13 @@ impl KindStrategy {
         self
     }
 
+    /// Sets how names must look (RBAC names are path segments, so
+    /// `system:basic-user` is valid).
+    pub fn names(mut self, rule: NameRule) -> Self {
+        self.name_rule = rule;
+        self
+    }
+
     /// Counts spec changes in metadata.generation (kinds with a spec and a
     /// status).
     pub fn with_generation(mut self) -> Self {
@@ -63,6 +73,10 @@ impl KindStrategy {
 }
 
 impl Strategy for KindStrategy {
+    fn name_rule(&self) -> NameRule {
+        self.name_rule
+    }
+
     fn prepare_for_create(&self, object: &mut Value) {
         (self.defaults)(object);
     }

@@ -2,6 +2,7 @@
 //! validation.
 
 use apimachinery::field::FieldError;
+use apimachinery::validation::NameRule;
 use serde_json::{Value, json};
 
 use super::kind::KindStrategy;
@@ -56,12 +57,12 @@ fn rules_errors(object: &Value, namespaced: bool) -> Vec<FieldError> {
 
 /// Roles.
 pub fn roles() -> KindStrategy {
-    KindStrategy::new(printers::created_at()).validate(|role| rules_errors(role, true))
+    KindStrategy::new(printers::created_at()).names(NameRule::PathSegment).validate(|role| rules_errors(role, true))
 }
 
 /// ClusterRoles.
 pub fn cluster_roles() -> KindStrategy {
-    KindStrategy::new(printers::created_at()).validate(|role| rules_errors(role, false))
+    KindStrategy::new(printers::created_at()).names(NameRule::PathSegment).validate(|role| rules_errors(role, false))
 }
 
 /// Upstream's v1 defaults of a subject's apiGroup.
@@ -133,6 +134,7 @@ fn role_ref_update(new: &Value, old: &Value) -> Vec<FieldError> {
 /// RoleBindings.
 pub fn role_bindings() -> KindStrategy {
     KindStrategy::new(printers::role_bindings())
+        .names(NameRule::PathSegment)
         .defaults(binding_defaults)
         .validate(|binding| binding_errors(binding, true))
         .validate_update(role_ref_update)
@@ -141,6 +143,7 @@ pub fn role_bindings() -> KindStrategy {
 /// ClusterRoleBindings.
 pub fn cluster_role_bindings() -> KindStrategy {
     KindStrategy::new(printers::role_bindings())
+        .names(NameRule::PathSegment)
         .defaults(binding_defaults)
         .validate(|binding| binding_errors(binding, false))
         .validate_update(role_ref_update)

@@ -1,0 +1,57 @@
+//! Upstream's bootstrap RBAC policy: the ClusterRoles, ClusterRoleBindings,
+//! Roles and RoleBindings kube-apiserver creates at start (cluster-admin,
+//! admin, edit, view and the system:* roles), read from upstream's own
+//! listing of them (its bootstrappolicy test data) in `policy/`.
+
+use std::sync::Arc;
+
+use apiserver::registry::Store;
+use serde_json::Value;
+
+use super::{ensure, find};
+
+/// Each file is a v1 List; (group, plural, file).
+const POLICY: [(&str, &str, &str); 4] = [
+    ("rbac.authorization.k8s.io", "clusterroles", include_str!("policy/cluster-roles.yaml")),
+    ("rbac.authorization.k8s.io", "clusterrolebindings", include_str!("policy/cluster-role-bindings.yaml")),
+    ("rbac.authorization.k8s.io", "roles", include_str!("policy/namespace-roles.yaml")),
+    ("rbac.authorization.k8s.io", "rolebindings", include_str!("policy/namespace-role-bindings.yaml")),
+];
+
+/// The objects of one policy file, ready to create.
+fn items(text: &str) -> Result<Vec<Value>, String> {
+    let list: Value = serde_yaml::from_str(text).map_err(|e| format!("bootstrap policy: {e}"))?;
+    Ok(list["items"].as_array().cloned().unwrap_or_default())
+}
+
+/// Creates every policy object that is missing.
+pub async fn run(stores: &[Arc<Store>]) -> Result<(), String> {
+    for (group, plural, text) in POLICY {
+        let store = find(stores, group, plural)?;
+        for item in items(text)? {
+            let namespace = item["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
+            ensure(store, &namespace, item).await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_policy_has_upstreams_user_facing_roles() {
+        let roles = items(POLICY[0].2).unwrap();
+        let named = |name: &str| roles.iter().find(|r| r["metadata"]["name"] == name).cloned();
+        for name in ["cluster-admin", "admin", "edit", "view", "system:basic-user", "system:discovery"] {
+            assert!(named(name).is_some(), "{name} is missing");
+        }
+        let admin = named("admin").unwrap();
+        let selector = &admin["aggregationRule"]["clusterRoleSelectors"][0]["matchLabels"];
+        assert_eq!(selector["rbac.authorization.k8s.io/aggregate-to-admin"], "true");
+        for (_, _, text) in POLICY {
+            assert!(!items(text).unwrap().is_empty());
+        }
+    }
+}
