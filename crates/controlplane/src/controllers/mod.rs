@@ -128,7 +128,7 @@ mod tests {
         assert_eq!(super::enabled(&[]).unwrap(), super::ALL);
         assert_eq!(
             super::enabled(&["*".into(), "-namespace".into()]).unwrap(),
-            ["garbage-collector", "disruption", "serviceaccount", "root-ca-cert-publisher"]
+            ["garbage-collector", "disruption", "serviceaccount", "root-ca-cert-publisher", "clusterrole-aggregation"]
         );
         assert_eq!(super::enabled(&["namespace".into()]).unwrap(), ["namespace"]);
         assert!(super::enabled(&["bogus".into()]).is_err());
