@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use apimachinery::ApiError;
 use axum::body::Body;
 use futures::FutureExt;
+use futures::future::BoxFuture;
 use http::header;
 use tokio::sync::Semaphore;
 
@@ -42,7 +43,7 @@ impl Default for ChainConfig {
 }
 
 /// Authenticates a bearer token (service account tokens and the like).
-pub type TokenAuthenticator = Arc<dyn Fn(&str) -> Option<UserInfo> + Send + Sync>;
+pub type TokenAuthenticator = Arc<dyn Fn(String) -> BoxFuture<'static, Option<UserInfo>> + Send + Sync>;
 
 /// Who may be authenticated, and how.
 #[derive(Clone, Default)]
@@ -60,21 +61,37 @@ enum Authenticated {
 }
 
 impl Authenticator {
-    fn authenticate(&self, request: &http::Request<Body>) -> Authenticated {
-        if let Some(value) = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
-            && let Some(token) = value.strip_prefix("Bearer ").map(str::trim)
-        {
-            let from_file = self.tokens.as_ref().and_then(|t| t.authenticate(token));
-            return match from_file.or_else(|| self.token_authenticators.iter().find_map(|a| a(token))) {
-                Some(user) => Authenticated::User(user),
-                None => Authenticated::Rejected,
-            };
+    /// Who sent the request: a bearer token decides when present (and a
+    /// bad one is rejected); otherwise the client certificate, if any.
+    async fn authenticate(&self, bearer: Option<String>, certificate_user: Option<UserInfo>) -> Authenticated {
+        if let Some(token) = bearer {
+            if let Some(user) = self.tokens.as_ref().and_then(|t| t.authenticate(&token)) {
+                return Authenticated::User(user);
+            }
+            for authenticator in &self.token_authenticators {
+                if let Some(user) = authenticator(token.clone()).await {
+                    return Authenticated::User(user);
+                }
+            }
+            return Authenticated::Rejected;
         }
-        match request.extensions().get::<PeerCertificate>().and_then(|c| user_from_certificate(&c.0)) {
+        match certificate_user {
             Some(user) => Authenticated::User(user),
             None => Authenticated::Anonymous,
         }
     }
+}
+
+/// The bearer token and the client certificate's user of a request.
+fn credentials(request: &http::Request<Body>) -> (Option<String>, Option<UserInfo>) {
+    let bearer = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_string());
+    let certificate_user = request.extensions().get::<PeerCertificate>().and_then(|c| user_from_certificate(&c.0));
+    (bearer, certificate_user)
 }
 
 /// Paths anonymous users may read.
@@ -159,7 +176,8 @@ impl HandlerChain {
     }
 
     async fn serve_inner(self: Arc<Self>, request: http::Request<Body>, info: RequestInfo) -> Response {
-        let user = match self.authenticator.authenticate(&request) {
+        let (bearer, certificate_user) = credentials(&request);
+        let user = match self.authenticator.authenticate(bearer, certificate_user).await {
             Authenticated::User(user) => user,
             Authenticated::Anonymous if anonymous_allowed(&info.path) => UserInfo::anonymous(),
             Authenticated::Anonymous | Authenticated::Rejected => return responses::error(&ApiError::unauthorized()),

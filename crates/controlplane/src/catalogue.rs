@@ -218,7 +218,7 @@ fn review_entries(config: &Config) -> Vec<Entry> {
                 .verbs(&["create"])
                 .schema(schema_of::<authentication::TokenReview>),
             "tokenreviews",
-            Arc::new(TokenReviewStrategy { issuer: config.token_issuer.clone() }),
+            Arc::new(TokenReviewStrategy { tokens: config.service_account_tokens.clone() }),
         ),
     ]
     .into_iter()
@@ -657,6 +657,9 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
     }
     let find =
         |group: &str, plural: &str| stores.iter().find(|s| s.def.group == group && s.def.plural == plural).cloned();
+    if let Some(accounts) = find("", "serviceaccounts") {
+        config.service_account_tokens.set_accounts(accounts);
+    }
     if let (Some(pods), Some(budgets)) = (find("", "pods"), find("policy", "poddisruptionbudgets")) {
         let _ = eviction.set(Eviction { pods, budgets });
     }

@@ -42,6 +42,9 @@ pub struct Config {
     pub controllers: Vec<&'static str>,
     /// Signs and verifies service account tokens.
     pub token_issuer: Arc<serviceaccount::token::TokenIssuer>,
+    /// Authenticates service account tokens (checking that the account
+    /// still exists); its account store is set at install.
+    pub service_account_tokens: Arc<serviceaccount::TokenAuthenticator>,
 }
 
 /// Builds the KubeAPIServer with every built-in resource installed,

@@ -77,6 +77,7 @@ pub async fn run(options: Options) -> Result<()> {
         controlplane::serviceaccount::token::TokenIssuer::new(&signing_key, &options.service_account_issuer)
             .map_err(anyhow::Error::msg)?,
     );
+    let service_account_tokens = Arc::new(controlplane::serviceaccount::TokenAuthenticator::new(token_issuer.clone()));
     let extensions = apiextensions::new_server(&factory);
     let config = controlplane::Config {
         service_cluster_ip_range: options.service_cluster_ip_range.clone(),
@@ -87,12 +88,16 @@ pub async fn run(options: Options) -> Result<()> {
         root_ca_pem: std::fs::read_to_string(&pki.ca_cert).context("reading the CA")?,
         controllers: controlplane::controllers::enabled(&options.controllers).map_err(anyhow::Error::msg)?,
         token_issuer: token_issuer.clone(),
+        service_account_tokens: service_account_tokens.clone(),
     };
     let core = controlplane::new_server(&config, &factory, extensions).await.map_err(anyhow::Error::msg)?;
     let aggregator = aggregator::new_server(&factory, core);
 
     let mut authenticator = Authenticator::default();
-    authenticator.token_authenticators.push(Arc::new(move |token| token_issuer.authenticate(token)));
+    authenticator.token_authenticators.push(Arc::new(move |token: String| {
+        let tokens = service_account_tokens.clone();
+        Box::pin(async move { tokens.authenticate(&token).await })
+    }));
     if let Some(path) = &options.token_auth_file {
         authenticator.tokens = Some(apiserver::authn::TokenFile::load(path).map_err(anyhow::Error::msg)?);
     }

@@ -64,4 +64,22 @@ async fn created_tokens_authenticate_and_are_reviewed() {
     )
     .await;
     assert_eq!(code, 422, "{status}");
+
+    server.ok(&["delete", "serviceaccount", "builder"]);
+    let mut revoked = json!(null);
+    for _ in 0..50 {
+        // The check reads the watch cache, which follows the delete closely.
+        (_, revoked) =
+            raw(&admin, "POST", "/apis/authentication.k8s.io/v1/tokenreviews", "application/json", body(token)).await;
+        if revoked["status"]["authenticated"] == false {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(revoked["status"]["authenticated"], false, "a deleted account's token is revoked: {revoked}");
+    let (code, _) = raw(&as_builder, "GET", "/api/v1/namespaces", "application/json", Vec::new()).await;
+    assert_eq!(code, 401, "a deleted account's token no longer authenticates");
+    server.ok(&["create", "serviceaccount", "builder"]);
+    let (code, _) = raw(&as_builder, "GET", "/api/v1/namespaces", "application/json", Vec::new()).await;
+    assert_eq!(code, 401, "nor does it for a new account of the same name (another uid)");
 }

@@ -64,6 +64,16 @@ regarding: {kind: Pod, name: web-1, namespace: default}
     let selected = server.ok(&["get", "events", "--field-selector", "involvedObject.name=web-1", "-o", "name"]);
     assert_eq!(selected.trim(), "event/poked");
     server.ok(&["delete", "events.events.k8s.io", "poked"]);
+    let services = server.ok(&[
+        "get",
+        "svc",
+        "-A",
+        "--field-selector",
+        "spec.type=ClusterIP,spec.clusterIP=10.0.0.1",
+        "-o",
+        "name",
+    ]);
+    assert_eq!(services.trim(), "service/kubernetes", "upstream's service field selectors");
     assert!(server.fails(&["get", "events.v1.", "poked"]).contains("NotFound"));
 }
 

@@ -4,11 +4,12 @@
 
 pub mod token;
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use apimachinery::ApiError;
 use apimachinery::field::FieldError;
-use apiserver::registry::{Context, Strategy};
+use apiserver::authn::UserInfo;
+use apiserver::registry::{Context, Store, Strategy};
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
@@ -66,10 +67,48 @@ fn user_json(user: &apiserver::authn::UserInfo) -> Value {
     out
 }
 
+/// Authenticates service account tokens as upstream's validator does: the
+/// signature, issuer, audience and expiry, and then that the service account
+/// the token names still exists with the token's uid, so deleting an account
+/// revokes its tokens.
+pub struct TokenAuthenticator {
+    /// Verifies the tokens' signatures and claims.
+    pub issuer: Arc<TokenIssuer>,
+    accounts: OnceLock<Arc<Store>>,
+}
+
+impl TokenAuthenticator {
+    /// An authenticator that rejects every token until
+    /// [`TokenAuthenticator::set_accounts`] gives it the ServiceAccounts.
+    pub fn new(issuer: Arc<TokenIssuer>) -> Self {
+        TokenAuthenticator { issuer, accounts: OnceLock::new() }
+    }
+
+    /// The ServiceAccount storage, once installed.
+    pub fn set_accounts(&self, accounts: Arc<Store>) {
+        let _ = self.accounts.set(accounts);
+    }
+
+    /// The user a valid token for one of `audiences` authenticates as.
+    pub async fn authenticate_for(&self, token: &str, audiences: &[String]) -> Option<UserInfo> {
+        let user = self.issuer.authenticate_for(token, audiences)?;
+        let (namespace, name) = user.username.strip_prefix("system:serviceaccount:")?.split_once(':')?;
+        let ctx = Context { user: user.clone(), namespace: namespace.to_string(), dry_run: false };
+        let account = self.accounts.get()?.get(&ctx, name, Some(0)).await.ok()?;
+        let account: Value = serde_json::from_slice(&account.data).ok()?;
+        (account["metadata"]["uid"].as_str() == Some(user.uid.as_str())).then_some(user)
+    }
+
+    /// The user a valid token for the API authenticates as.
+    pub async fn authenticate(&self, token: &str) -> Option<UserInfo> {
+        self.authenticate_for(token, std::slice::from_ref(&self.issuer.issuer)).await
+    }
+}
+
 /// TokenReview: is this bearer token valid, and whose is it?
 pub struct TokenReviewStrategy {
-    /// The service account token issuer.
-    pub issuer: Arc<TokenIssuer>,
+    /// Authenticates service account tokens.
+    pub tokens: Arc<TokenAuthenticator>,
 }
 
 #[async_trait]
@@ -82,9 +121,9 @@ impl Strategy for TokenReviewStrategy {
             .flatten()
             .filter_map(|a| a.as_str().map(str::to_string))
             .collect();
-        let audiences = if wanted.is_empty() { vec![self.issuer.issuer.clone()] } else { wanted };
+        let audiences = if wanted.is_empty() { vec![self.tokens.issuer.issuer.clone()] } else { wanted };
         let mut answer = review.clone();
-        answer["status"] = match self.issuer.authenticate_for(token, &audiences) {
+        answer["status"] = match self.tokens.authenticate_for(token, &audiences).await {
             Some(user) => json!({"authenticated": true, "user": user_json(&user), "audiences": audiences}),
             None => json!({"authenticated": false, "user": {}, "error": "[invalid bearer token, token lookup failed]"}),
         };

@@ -190,6 +190,10 @@ fn default_replicaset(rs: &mut Value) {
 }
 
 impl Strategy for ReplicaSetStrategy {
+    fn selectable_fields(&self, rs: &Value) -> Vec<(String, String)> {
+        super::workloads::replicas_field(rs)
+    }
+
     fn prepare_for_create(&self, object: &mut Value) {
         default_replicaset(object);
     }

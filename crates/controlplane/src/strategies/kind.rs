@@ -14,6 +14,8 @@ pub type Defaults = fn(&mut Value);
 pub type Validate = fn(&Value) -> Vec<FieldError>;
 /// Field errors an update adds (immutable fields), given new and old.
 pub type ValidateUpdate = fn(&Value, &Value) -> Vec<FieldError>;
+/// The fields field selectors may use, with their values.
+pub type SelectableFields = fn(&Value) -> Vec<(String, String)>;
 
 /// A kind's defaults, validation and printer.
 pub struct KindStrategy {
@@ -23,6 +25,7 @@ pub struct KindStrategy {
     validate_update: ValidateUpdate,
     generation: bool,
     name_rule: NameRule,
+    fields: SelectableFields,
 }
 
 impl KindStrategy {
@@ -36,6 +39,7 @@ impl KindStrategy {
             validate_update: |_, _| Vec::new(),
             generation: false,
             name_rule: NameRule::Subdomain,
+            fields: |_| Vec::new(),
         }
     }
 
@@ -61,6 +65,13 @@ impl KindStrategy {
     /// `system:basic-user` is valid).
     pub fn names(mut self, rule: NameRule) -> Self {
         self.name_rule = rule;
+        self
+    }
+
+    /// Sets the fields field selectors may use beyond the name and
+    /// namespace.
+    pub fn fields(mut self, fields: SelectableFields) -> Self {
+        self.fields = fields;
         self
     }
 
@@ -97,6 +108,10 @@ impl Strategy for KindStrategy {
 
     fn tracks_generation(&self) -> bool {
         self.generation
+    }
+
+    fn selectable_fields(&self, object: &Value) -> Vec<(String, String)> {
+        (self.fields)(object)
     }
 
     fn table(&self) -> &dyn TableConvertor {

@@ -120,6 +120,13 @@ fn default_service(service: &mut Value) {
 
 #[async_trait]
 impl Strategy for ServiceStrategy {
+    fn selectable_fields(&self, service: &Value) -> Vec<(String, String)> {
+        vec![
+            ("spec.clusterIP".into(), text(service, &["spec", "clusterIP"]).to_string()),
+            ("spec.type".into(), text(service, &["spec", "type"]).to_string()),
+        ]
+    }
+
     async fn connect(
         &self,
         _subresource: &str,

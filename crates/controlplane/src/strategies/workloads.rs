@@ -195,7 +195,14 @@ pub fn replication_controllers() -> KindStrategy {
     KindStrategy::new(printers::replication_controllers())
         .defaults(replication_controller_defaults)
         .validate(replication_controller_validate)
+        .fields(replicas_field)
         .with_generation()
+}
+
+/// `status.replicas`, the field selector of ReplicationControllers and
+/// ReplicaSets.
+pub(super) fn replicas_field(object: &Value) -> Vec<(String, String)> {
+    vec![("status.replicas".into(), object["status"]["replicas"].as_i64().unwrap_or(0).to_string())]
 }
 
 /// Upstream's Job defaults; the selector and template labels a Job gets
@@ -271,6 +278,7 @@ pub fn jobs() -> KindStrategy {
     KindStrategy::new(printers::jobs())
         .defaults(job_defaults)
         .validate(job_validate)
+        .fields(|job| vec![("status.successful".into(), job["status"]["succeeded"].as_i64().unwrap_or(0).to_string())])
         .validate_update(|new, old| {
             let mut errors = immutable(new, old, &["spec.selector", "spec.completions", "spec.completionMode"]);
             if !old["spec"]["suspend"].as_bool().unwrap_or(false) {
