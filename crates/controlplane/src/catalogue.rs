@@ -400,7 +400,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<certificates::CertificateSigningRequest>),
             "certificatesigningrequests",
-            printed(printers::certificate_signing_requests()),
+            Arc::new(CertificateSigningRequestStrategy::default()),
         ),
         entry(
             def("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true)
@@ -701,6 +701,13 @@ fn start_controllers(stores: &[Arc<Store>], config: &Config) {
             "root-ca-cert-publisher" => {
                 let publisher = RootCaPublisher { configmaps: configmaps.clone(), ca_pem: config.root_ca_pem.clone() };
                 controllers::watch_namespaces(namespaces.clone(), "root-ca-cert-publisher", Arc::new(publisher));
+            }
+            "csrsigning" => {
+                let requests = stores.iter().find(|s| s.def.plural == "certificatesigningrequests").cloned();
+                if let (Some(requests), Some(ca_key_pem)) = (requests, config.cluster_signing_key_pem.clone()) {
+                    let ca_pem = config.root_ca_pem.clone();
+                    Arc::new(controllers::CsrSigningController { requests, ca_pem, ca_key_pem }).start();
+                }
             }
             "clusterrole-aggregation" => {
                 if let Some(roles) = stores.iter().find(|s| s.def.plural == "clusterroles").cloned() {

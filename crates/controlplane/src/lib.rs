@@ -38,6 +38,9 @@ pub struct Config {
     pub secure_port: u16,
     /// The cluster CA (PEM), published in every namespace.
     pub root_ca_pem: String,
+    /// The cluster CA's key (PEM), with which the csrsigning controller
+    /// signs approved CertificateSigningRequests; `None` turns signing off.
+    pub cluster_signing_key_pem: Option<String>,
     /// The controllers to run (names from [`controllers::ALL`]).
     pub controllers: Vec<&'static str>,
     /// Signs and verifies service account tokens.

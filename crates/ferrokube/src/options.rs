@@ -76,7 +76,7 @@ pub struct Options {
     pub etcd_compaction_interval: Duration,
     /// In-process controllers to run: `*` for all, `name` to enable, `-name`
     /// to disable (namespace, garbage-collector, disruption, serviceaccount,
-    /// root-ca-cert-publisher, clusterrole-aggregation).
+    /// root-ca-cert-publisher, clusterrole-aggregation, csrsigning).
     #[arg(long, value_delimiter = ',', default_value = "*")]
     pub controllers: Vec<String>,
     /// Log verbosity (as upstream's -v): 0 info, 4+ one line per request.

@@ -15,6 +15,8 @@ use rcgen::{
 pub struct Pki {
     /// The CA certificate.
     pub ca_cert: PathBuf,
+    /// The CA key: it signs approved CertificateSigningRequests.
+    pub ca_key: PathBuf,
     /// The serving certificate.
     pub serving_cert: PathBuf,
     /// The serving key.
@@ -31,6 +33,7 @@ impl Pki {
         let dir = data_dir.join("pki");
         Pki {
             ca_cert: dir.join("ca.crt"),
+            ca_key: dir.join("ca.key"),
             serving_cert: dir.join("apiserver.crt"),
             serving_key: dir.join("apiserver.key"),
             admin_cert: dir.join("admin.crt"),
@@ -41,7 +44,7 @@ impl Pki {
     /// Generates the files unless they exist. `sans` are the serving
     /// certificate's names and addresses.
     pub fn ensure(&self, sans: &[String]) -> Result<()> {
-        if [&self.ca_cert, &self.serving_cert, &self.serving_key, &self.admin_cert, &self.admin_key]
+        if [&self.ca_cert, &self.ca_key, &self.serving_cert, &self.serving_key, &self.admin_cert, &self.admin_key]
             .iter()
             .all(|p| p.exists())
         {
@@ -55,7 +58,9 @@ impl Pki {
         ca_params.key_usages =
             vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::DigitalSignature, KeyUsagePurpose::CrlSign];
         ca_params.not_after = rcgen::date_time_ymd(2036, 1, 1);
-        let ca = CertifiedIssuer::self_signed(ca_params, KeyPair::generate()?)?;
+        let ca_key = KeyPair::generate()?;
+        let ca_key_pem = ca_key.serialize_pem();
+        let ca = CertifiedIssuer::self_signed(ca_params, ca_key)?;
 
         let serving_key = KeyPair::generate()?;
         let mut serving = CertificateParams::new(sans.to_vec())?;
@@ -72,6 +77,7 @@ impl Pki {
         admin.not_after = rcgen::date_time_ymd(2036, 1, 1);
         let admin_cert = admin.signed_by(&admin_key, &ca)?;
 
+        write_private(&self.ca_key, &ca_key_pem)?;
         write_private(&self.serving_key, &serving_key.serialize_pem())?;
         write_private(&self.admin_key, &admin_key.serialize_pem())?;
         std::fs::write(&self.serving_cert, serving_cert.pem())?;

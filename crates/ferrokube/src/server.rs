@@ -86,6 +86,7 @@ pub async fn run(options: Options) -> Result<()> {
         advertise_address: client_address.clone(),
         secure_port: options.secure_port,
         root_ca_pem: std::fs::read_to_string(&pki.ca_cert).context("reading the CA")?,
+        cluster_signing_key_pem: std::fs::read_to_string(&pki.ca_key).ok(),
         controllers: controlplane::controllers::enabled(&options.controllers).map_err(anyhow::Error::msg)?,
         token_issuer: token_issuer.clone(),
         service_account_tokens: service_account_tokens.clone(),

@@ -286,6 +286,7 @@ impl Store {
         {
             map.remove("status");
         }
+        self.strategy.record_requester(&ctx.user, &mut object);
         self.strategy.prepare_for_create(&mut object);
         self.validate(&object, None)?;
         let name = object.name().to_string();

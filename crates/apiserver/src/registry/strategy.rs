@@ -24,6 +24,10 @@ pub trait Strategy: Send + Sync {
     /// defaults).
     fn prepare_for_create(&self, _object: &mut Value) {}
 
+    /// Records who asks for a new object, before `prepare_for_create` (a
+    /// CertificateSigningRequest's spec.username, uid, groups and extra).
+    fn record_requester(&self, _user: &crate::authn::UserInfo, _object: &mut Value) {}
+
     /// Normalizes an update before validation; `old` is the stored object.
     fn prepare_for_update(&self, _new: &mut Value, _old: &Value) {}
 

@@ -5,6 +5,7 @@
 //! `-name` to disable.
 
 mod clusterrole_aggregation;
+mod csr_signing;
 mod disruption;
 mod garbage_collector;
 pub mod namespace;
@@ -21,19 +22,21 @@ use storage::{EventType, WatchOptions};
 use tokio::task::JoinHandle;
 
 pub use clusterrole_aggregation::ClusterRoleAggregation;
+pub use csr_signing::CsrSigningController;
 pub use disruption::DisruptionController;
 pub use garbage_collector::GarbageCollector;
 pub use namespace::NamespaceController;
 pub use serviceaccounts::{RootCaPublisher, ServiceAccountController};
 
 /// Every controller's name, as kube-controller-manager names them.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 7] = [
     "namespace",
     "garbage-collector",
     "disruption",
     "serviceaccount",
     "root-ca-cert-publisher",
     "clusterrole-aggregation",
+    "csrsigning",
 ];
 
 /// Which controllers `--controllers` enables.
@@ -128,7 +131,14 @@ mod tests {
         assert_eq!(super::enabled(&[]).unwrap(), super::ALL);
         assert_eq!(
             super::enabled(&["*".into(), "-namespace".into()]).unwrap(),
-            ["garbage-collector", "disruption", "serviceaccount", "root-ca-cert-publisher", "clusterrole-aggregation"]
+            [
+                "garbage-collector",
+                "disruption",
+                "serviceaccount",
+                "root-ca-cert-publisher",
+                "clusterrole-aggregation",
+                "csrsigning"
+            ]
         );
         assert_eq!(super::enabled(&["namespace".into()]).unwrap(), ["namespace"]);
         assert!(super::enabled(&["bogus".into()]).is_err());

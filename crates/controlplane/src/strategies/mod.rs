@@ -2,6 +2,7 @@
 //! defaulting, validation, selectable fields and Table columns as upstream.
 
 mod apps;
+mod certificates;
 mod cluster;
 mod config;
 mod kind;
@@ -17,6 +18,7 @@ mod volumes;
 mod workloads;
 
 pub use apps::{DeploymentStrategy, ReplicaSetStrategy};
+pub use certificates::{CertificateSigningRequestStrategy, request_pem};
 pub use cluster::{EventStrategy, LeaseStrategy, NodeStrategy};
 pub use config::{ConfigMapStrategy, SecretStrategy, ServiceAccountStrategy};
 pub use namespaces::NamespaceStrategy;
