@@ -145,11 +145,19 @@ fn version() -> serde_json::Value {
 }
 
 fn openapi_response(rest: &str, accept: Option<&str>, head: &GenericApiServer) -> Response {
+    let groups = head.groups();
+    if rest == "v2" && accept.is_some_and(|a| openapi::v2_protobuf::ACCEPTED.iter().any(|t| a.contains(t))) {
+        let body = openapi::v2_protobuf::encode(&openapi::swagger(&groups));
+        let mut response = http::Response::new(axum::body::Body::from(body));
+        response
+            .headers_mut()
+            .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static(openapi::v2_protobuf::CONTENT_TYPE));
+        return response;
+    }
     let json_accepted = accept.is_none_or(|a| a.is_empty() || a.contains("json") || a.contains("*/*"));
     if !json_accepted {
         return responses::error(&ApiError::not_acceptable(&["application/json"]));
     }
-    let groups = head.groups();
     match rest.split_once('/') {
         None if rest == "v3" => responses::json_value(200, &openapi::root(&groups)),
         None if rest == "v2" => responses::json_value(200, &openapi::swagger(&groups)),

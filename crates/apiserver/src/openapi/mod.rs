@@ -7,6 +7,7 @@
 //! `kubectl explain` works).
 
 pub mod extensions;
+pub mod v2_protobuf;
 pub mod walker;
 
 use std::collections::HashMap;
@@ -42,6 +43,7 @@ pub fn kind_schemas(def: &ResourceDef) -> Option<Arc<KindSchemas>> {
     let root = reference.get("$ref")?.as_str()?.rsplit('/').next()?.to_string();
     let mut components: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     extensions::apply(&mut components);
+    drop_required_metadata(&mut components);
     if let Some(schema) = components.get_mut(&root).and_then(Value::as_object_mut) {
         schema.insert(
             "x-kubernetes-group-version-kind".into(),
@@ -51,6 +53,20 @@ pub fn kind_schemas(def: &ResourceDef) -> Option<Arc<KindSchemas>> {
     let schemas = Arc::new(KindSchemas { root, components });
     cache.lock().unwrap_or_else(|p| p.into_inner()).insert(key, schemas.clone());
     Some(schemas)
+}
+
+/// k8s-openapi's schemas list `metadata` as required (the Rust field is
+/// not optional); upstream's never do, and kubectl's client-side validation
+/// would refuse manifests without it.
+fn drop_required_metadata(components: &mut Map<String, Value>) {
+    for schema in components.values_mut() {
+        if let Some(required) = schema.get_mut("required").and_then(Value::as_array_mut) {
+            required.retain(|field| field != "metadata");
+            if required.is_empty() {
+                schema.as_object_mut().map(|s| s.remove("required"));
+            }
+        }
+    }
 }
 
 /// The path of a group version's document: `api/v1` or `apis/apps/v1`.
