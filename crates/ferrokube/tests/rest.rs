@@ -349,6 +349,24 @@ async fn node_ports_are_allocated_once_and_released() {
     assert_eq!(code, 201, "the port was released with its service: {reused}");
     let table = server.ok(&["get", "svc", "clash"]);
     assert!(table.contains(&format!("80:{assigned}/TCP")), "{table}");
+
+    server.ok(&["create", "service", "clusterip", "web", "--tcp=80:8080"]);
+    server.ok(&["patch", "svc", "web", "-p", r#"{"spec":{"type":"NodePort"}}"#]);
+    let given = server.ok(&["get", "svc", "web", "-o", "jsonpath={.spec.ports[0].nodePort}"]);
+    assert!(
+        given.parse::<u32>().is_ok_and(|p| (30000..=32767).contains(&p)),
+        "a node port on becoming NodePort: {given}"
+    );
+    server.ok(&["patch", "svc", "web", "-p", r#"{"spec":{"type":"ClusterIP"}}"#]);
+    let dropped = server.ok(&["get", "svc", "web", "-o", "jsonpath={.spec.ports[0].nodePort}"]);
+    assert_eq!(dropped, "", "leaving NodePort drops the node port");
+    let (code, status) =
+        raw(&client, "POST", services, "application/json", service("taker", "NodePort", Some(given.parse().unwrap())))
+            .await;
+    assert_eq!(code, 201, "and releases it: {status}");
+    server.ok(&["patch", "svc", "web", "-p", r#"{"spec":{"type":"ExternalName","externalName":"example.com"}}"#]);
+    let table = server.ok(&["get", "svc", "web"]);
+    assert!(table.contains("ExternalName   <none>       example.com"), "{table}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -424,6 +424,7 @@ impl Store {
         }
         let sub = subresource.name();
         self.admission.admit(&self.attributes(ctx, Operation::Update, name, sub), Some(&mut new)).await?;
+        self.strategy.before_update(&mut new, &current, ctx.dry_run).await?;
         Ok(new)
     }
 
@@ -442,16 +443,18 @@ impl Store {
             return self.updated_object(ctx, name, current, mutate.as_ref(), &subresource).await;
         }
         let failure: Arc<Mutex<Option<ApiError>>> = Arc::default();
-        let (store, ctx_owned, name_owned, failure_slot) =
-            (self.clone(), ctx.clone(), name.to_string(), failure.clone());
+        let replaced: Arc<Mutex<Option<Value>>> = Arc::default();
+        let (store, ctx_owned, name_owned, failure_slot, replaced_slot) =
+            (self.clone(), ctx.clone(), name.to_string(), failure.clone(), replaced.clone());
         let try_update: storage::UpdateFn = Box::new(move |current: Option<Object>| {
-            let (store, ctx, name, mutate, failure, subresource) = (
+            let (store, ctx, name, mutate, failure, subresource, replaced) = (
                 store.clone(),
                 ctx_owned.clone(),
                 name_owned.clone(),
                 mutate.clone(),
                 failure_slot.clone(),
                 subresource.clone(),
+                replaced_slot.clone(),
             );
             Box::pin(async move {
                 let reject = |e: ApiError| {
@@ -462,6 +465,7 @@ impl Store {
                     return Err(StorageError::NotFound { key: name.clone() });
                 };
                 let current = decode(&current.data).map_err(reject)?;
+                *replaced.lock().unwrap_or_else(|p| p.into_inner()) = Some(current.clone());
                 let new =
                     store.updated_object(&ctx, &name, current, mutate.as_ref(), &subresource).await.map_err(reject)?;
                 Ok(UpdateResult { data: encode(&new).map_err(reject)?, ttl_seconds: store.strategy.ttl_seconds() })
@@ -472,6 +476,10 @@ impl Store {
             return Err(rejection);
         }
         let updated = decode(&result.map_err(|e| self.error(e, name))?.data)?;
+        let old = replaced.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(old) = old {
+            self.strategy.after_update(&updated, &old).await;
+        }
         if self.should_delete_during_update(&updated) {
             let preconditions = Preconditions {
                 uid: None,

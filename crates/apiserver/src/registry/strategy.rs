@@ -78,6 +78,17 @@ pub trait Strategy: Send + Sync {
         Ok(())
     }
 
+    /// Work outside the object that must succeed before an update is
+    /// stored, such as allocating node ports when a Service becomes a
+    /// NodePort; `old` is the stored object.
+    async fn before_update(&self, _new: &mut Value, _old: &Value, _dry_run: bool) -> Result<(), ApiError> {
+        Ok(())
+    }
+
+    /// Work outside the object after an update is stored, given the object
+    /// it replaced, such as releasing the node ports a Service gave up.
+    async fn after_update(&self, _new: &Value, _old: &Value) {}
+
     /// Work outside the object after it is gone, such as releasing a
     /// cluster IP.
     async fn after_delete(&self, _object: &Value) {}

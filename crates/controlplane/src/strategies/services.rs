@@ -155,6 +155,7 @@ impl Strategy for ServiceStrategy {
                 new["spec"][field] = old["spec"][field].clone();
             }
         }
+        drop_type_dependent_fields(new, old);
     }
 
     fn validate(&self, service: &Value) -> Vec<FieldError> {
@@ -267,12 +268,112 @@ impl Strategy for ServiceStrategy {
         Ok(())
     }
 
+    async fn before_update(&self, service: &mut Value, old: &Value, dry_run: bool) -> Result<(), ApiError> {
+        let held = node_ports(old);
+        let mut taken = Vec::new();
+        if uses_node_ports(service) {
+            let name = text(service, &["metadata", "name"]).to_string();
+            for (i, port) in service["spec"]["ports"].as_array_mut().into_iter().flatten().enumerate() {
+                let outcome = match port["nodePort"].as_u64() {
+                    Some(wanted) if held.contains(&(wanted as u32)) => continue,
+                    Some(wanted) => self.ports.allocate(wanted as u32).map(|()| wanted as u32),
+                    None => self.ports.allocate_next(),
+                };
+                match outcome {
+                    Ok(node_port) => {
+                        taken.push(node_port);
+                        port["nodePort"] = json!(node_port);
+                    }
+                    Err(e) => {
+                        taken.iter().for_each(|p| self.ports.release(*p));
+                        let field = FieldError::invalid(
+                            format!("spec.ports[{i}].nodePort"),
+                            port["nodePort"].clone(),
+                            e.to_string(),
+                        );
+                        return Err(ApiError::invalid("", "Service", &name, &[field]));
+                    }
+                }
+            }
+        }
+        let needs_ip =
+            text(service, &["spec", "type"]) != "ExternalName" && text(service, &["spec", "clusterIP"]).is_empty();
+        if needs_ip {
+            match self.allocator.allocate_next() {
+                Ok(ip) => {
+                    if dry_run {
+                        self.allocator.release(&ip);
+                    }
+                    service["spec"]["clusterIP"] = json!(ip);
+                    service["spec"]["clusterIPs"] = json!([ip]);
+                    service["spec"]["ipFamilies"] = json!(["IPv4"]);
+                    service["spec"]["ipFamilyPolicy"] = json!("SingleStack");
+                }
+                Err(e) => {
+                    taken.iter().for_each(|p| self.ports.release(*p));
+                    return Err(ApiError::internal(format!("failed to allocate a serviceIP: {e}")));
+                }
+            }
+        }
+        if dry_run {
+            taken.iter().for_each(|p| self.ports.release(*p));
+        }
+        Ok(())
+    }
+
+    async fn after_update(&self, service: &Value, old: &Value) {
+        let kept = node_ports(service);
+        for port in node_ports(old).into_iter().filter(|p| !kept.contains(p)) {
+            self.ports.release(port);
+        }
+        let old_ip = text(old, &["spec", "clusterIP"]);
+        if !old_ip.is_empty() && old_ip != "None" && old_ip != text(service, &["spec", "clusterIP"]) {
+            self.allocator.release(old_ip);
+        }
+    }
+
     async fn after_delete(&self, service: &Value) {
         let ip = text(service, &["spec", "clusterIP"]);
         if !ip.is_empty() && ip != "None" {
             self.allocator.release(ip);
         }
         self.release_node_ports(service);
+    }
+}
+
+/// The node ports a Service holds.
+fn node_ports(service: &Value) -> Vec<u32> {
+    service["spec"]["ports"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|p| p["nodePort"].as_u64())
+        .map(|p| p as u32)
+        .collect()
+}
+
+/// Upstream's dropTypeDependentFields: a Service that leaves NodePort or
+/// LoadBalancer drops the node ports it was given (unless the update
+/// changed them), and one that becomes ExternalName drops its cluster IPs.
+fn drop_type_dependent_fields(service: &mut Value, old: &Value) {
+    if uses_node_ports(old) && !uses_node_ports(service) {
+        let held = node_ports(old);
+        for port in service["spec"]["ports"].as_array_mut().into_iter().flatten() {
+            if port["nodePort"].as_u64().is_some_and(|p| held.contains(&(p as u32)))
+                && let Some(port) = port.as_object_mut()
+            {
+                port.remove("nodePort");
+            }
+        }
+    }
+    if text(service, &["spec", "type"]) == "ExternalName" && text(old, &["spec", "type"]) != "ExternalName" {
+        if let Some(spec) = service["spec"].as_object_mut() {
+            for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"] {
+                if spec.get(field) == old["spec"].get(field) {
+                    spec.remove(field);
+                }
+            }
+        }
     }
 }
 
