@@ -366,12 +366,13 @@ fn drop_type_dependent_fields(service: &mut Value, old: &Value) {
             }
         }
     }
-    if text(service, &["spec", "type"]) == "ExternalName" && text(old, &["spec", "type"]) != "ExternalName" {
-        if let Some(spec) = service["spec"].as_object_mut() {
-            for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"] {
-                if spec.get(field) == old["spec"].get(field) {
-                    spec.remove(field);
-                }
+    if text(service, &["spec", "type"]) == "ExternalName"
+        && text(old, &["spec", "type"]) != "ExternalName"
+        && let Some(spec) = service["spec"].as_object_mut()
+    {
+        for field in ["clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy", "internalTrafficPolicy"] {
+            if spec.get(field) == old["spec"].get(field) {
+                spec.remove(field);
             }
         }
     }
