@@ -35,6 +35,7 @@ use crate::authorization::{AccessReview, AccessReviewStrategy};
 use crate::bootstrap;
 use crate::conversion::{EventsV1, HorizontalPodAutoscalerV1};
 use crate::eviction::Eviction;
+use crate::ipaddresses::AddressClaims;
 use crate::ipallocator::IpAllocator;
 use crate::portallocator::PortAllocator;
 use crate::printers;
@@ -77,6 +78,7 @@ pub fn entries(
     config: &Config,
     allocator: Arc<IpAllocator>,
     ports: Arc<PortAllocator>,
+    claims: Arc<AddressClaims>,
     eviction: Arc<std::sync::OnceLock<Eviction>>,
 ) -> Vec<Entry> {
     let core = |kind: &str, plural: &str, namespaced: bool| ResourceDef::new("", "v1", kind, plural, namespaced);
@@ -166,7 +168,7 @@ pub fn entries(
                 .with_subresource("proxy", "ServiceProxyOptions", "", "", PROXY_VERBS)
                 .with_status(),
             "services/specs",
-            Arc::new(ServiceStrategy::new(allocator, ports)),
+            Arc::new(ServiceStrategy::new(allocator, ports, claims)),
         ),
         entry(
             ResourceDef::new("apps", "v1", "Deployment", "deployments", true)
@@ -629,6 +631,7 @@ fn plain_entries() -> Vec<Entry> {
 pub async fn install(server: &GenericApiServer, config: &Config, factory: &StorageFactory) -> Result<(), String> {
     let allocator = Arc::new(IpAllocator::new(&config.service_cluster_ip_range)?);
     let ports = Arc::new(PortAllocator::new(&config.service_node_port_range)?);
+    let claims = Arc::new(AddressClaims::default());
     let namespace_strategy: Arc<dyn Strategy> = Arc::new(NamespaceStrategy::default());
     let namespaces = factory.storage("namespaces", &namespace_strategy);
     let mut factory = factory.clone();
@@ -639,7 +642,9 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
     let mut stores = Vec::new();
     let eviction = Arc::new(std::sync::OnceLock::new());
     let mut storages: HashMap<&str, Arc<dyn Interface>> = HashMap::from([("namespaces", namespaces)]);
-    for Entry { def, key, strategy, converter } in entries(config, allocator.clone(), ports.clone(), eviction.clone()) {
+    for Entry { def, key, strategy, converter } in
+        entries(config, allocator.clone(), ports.clone(), claims.clone(), eviction.clone())
+    {
         let storage = match &converter {
             Some(converter) => {
                 let stored = storages.get(key).cloned().ok_or(format!("{key} is served before it is stored"))?;
@@ -657,6 +662,9 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
     }
     let find =
         |group: &str, plural: &str| stores.iter().find(|s| s.def.group == group && s.def.plural == plural).cloned();
+    if let Some(addresses) = find("networking.k8s.io", "ipaddresses") {
+        claims.set_store(addresses);
+    }
     if let Some(accounts) = find("", "serviceaccounts") {
         config.service_account_tokens.set_accounts(accounts);
     }

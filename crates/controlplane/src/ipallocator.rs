@@ -1,7 +1,8 @@
 //! Cluster IP allocation from --service-cluster-ip-range (IPv4). The first
 //! address after the network is the `kubernetes` service's; the rest are
 //! handed out from a random starting point. Allocations are rebuilt from the
-//! stored Services at start.
+//! stored Services at start; this in-memory set is a fast first guess, the
+//! IPAddress objects of [`crate::ipaddresses`] are what hold an address.
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;

@@ -11,6 +11,7 @@ pub mod controllers;
 pub mod conversion;
 pub mod cron;
 pub mod eviction;
+pub mod ipaddresses;
 pub mod ipallocator;
 pub mod portallocator;
 pub mod printers;

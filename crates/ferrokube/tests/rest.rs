@@ -422,3 +422,26 @@ async fn evictions_honour_disruption_budgets() {
         "the pod stays"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_ips_are_claimed_as_ipaddress_objects() {
+    let server = Server::start();
+    let cidrs = server.ok(&["get", "servicecidrs", "kubernetes", "-o", "jsonpath={.spec.cidrs[0]}"]);
+    assert_eq!(cidrs, "10.0.0.0/24");
+    let first = server.ok(&["get", "ipaddress", "10.0.0.1", "-o", "jsonpath={.spec.parentRef.name}"]);
+    assert_eq!(first, "kubernetes");
+
+    server.ok(&["create", "service", "clusterip", "web", "--tcp=80"]);
+    let ip = server.ok(&["get", "svc", "web", "-o", "jsonpath={.spec.clusterIP}"]);
+    let holder = server.ok(&["get", "ipaddress", &ip]);
+    assert!(holder.contains("services/default/web"), "{holder}");
+    server.ok(&["delete", "svc", "web"]);
+    assert!(server.fails(&["get", "ipaddress", &ip]).contains("NotFound"), "released with the service");
+
+    // An address claimed elsewhere (as another API server on the same etcd
+    // would claim it) is not handed out here.
+    let claimed = "apiVersion: networking.k8s.io/v1\nkind: IPAddress\nmetadata: {name: 10.0.0.77}\nspec: {parentRef: {resource: services, namespace: other, name: elsewhere}}";
+    assert!(server.kubectl_stdin(&["create", "-f", "-"], claimed).status.success());
+    let error = server.fails(&["create", "service", "clusterip", "taker", "--tcp=80", "--clusterip=10.0.0.77"]);
+    assert!(error.contains("failed to allocate IP 10.0.0.77: provided IP is already allocated"), "{error}");
+}

@@ -1,6 +1,7 @@
 //! What exists after start (upstream's bootstrap controllers and
-//! post-start hooks): the system namespaces, the `kubernetes` Service in
-//! `default` with its Endpoints, the system priority classes, the API
+//! post-start hooks): the system namespaces, the default ServiceCIDR, the
+//! `kubernetes` Service in `default` with its Endpoints, an IPAddress for
+//! every Service's cluster IP, the system priority classes, the API
 //! Priority and Fairness defaults, upstream's bootstrap RBAC policy, and cluster IP and node port allocations
 //! rebuilt from the stored Services.
 
@@ -62,11 +63,20 @@ pub async fn run(
     ports: &PortAllocator,
 ) -> Result<(), String> {
     let services = find(stores, "", "services")?;
+    let addresses = find(stores, "networking.k8s.io", "ipaddresses")?;
+    let default_cidr = json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "ServiceCIDR",
+        "metadata": {"name": "kubernetes"},
+        "spec": {"cidrs": [config.service_cluster_ip_range]},
+    });
+    ensure(find(stores, "networking.k8s.io", "servicecidrs")?, "", default_cidr).await?;
     let existing = services.list(&system_context(""), ListOptions::default()).await.map_err(|e| e.message)?;
     for item in existing.items {
         let service: Value = serde_json::from_slice(&item.data).map_err(|e| e.to_string())?;
         if let Some(ip) = service["spec"]["clusterIP"].as_str().filter(|ip| !ip.is_empty() && *ip != "None") {
             let _ = allocator.allocate(ip);
+            ensure(addresses, "", crate::ipaddresses::address_object(ip, &service)).await?;
         }
         for port in service["spec"]["ports"].as_array().into_iter().flatten() {
             if let Some(node_port) = port["nodePort"].as_u64() {

@@ -12,7 +12,8 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::{default_field, selector_string, text};
-use crate::ipallocator::IpAllocator;
+use crate::ipaddresses::{AddressClaims, ClaimError};
+use crate::ipallocator::{AllocationError, IpAllocator};
 use crate::portallocator::PortAllocator;
 
 type Cells = Columns<fn(&Value) -> Vec<Value>>;
@@ -70,6 +71,7 @@ fn service_cells(service: &Value) -> Vec<Value> {
 pub struct ServiceStrategy {
     allocator: Arc<IpAllocator>,
     ports: Arc<PortAllocator>,
+    claims: Arc<AddressClaims>,
     table: Cells,
 }
 
@@ -78,11 +80,13 @@ fn uses_node_ports(service: &Value) -> bool {
 }
 
 impl ServiceStrategy {
-    /// A strategy allocating cluster IPs and node ports.
-    pub fn new(allocator: Arc<IpAllocator>, ports: Arc<PortAllocator>) -> Self {
+    /// A strategy allocating cluster IPs (claimed through `claims`) and
+    /// node ports.
+    pub fn new(allocator: Arc<IpAllocator>, ports: Arc<PortAllocator>, claims: Arc<AddressClaims>) -> Self {
         ServiceStrategy {
             allocator,
             ports,
+            claims,
             table: Columns {
                 columns: vec![
                     Column::new("Type", "string", "The type of the service."),
@@ -227,38 +231,18 @@ impl Strategy for ServiceStrategy {
             return Ok(());
         }
         let requested = text(service, &["spec", "clusterIP"]).to_string();
-        let ip = match requested.as_str() {
-            "None" => {
-                service["spec"]["clusterIPs"] = json!(["None"]);
-                return Ok(());
-            }
-            "" => self
-                .allocator
-                .allocate_next()
-                .map_err(|e| ApiError::internal(format!("failed to allocate a serviceIP: {e}")))?,
-            ip => {
-                self.allocator.allocate(ip).map_err(|e| {
-                    let name = text(service, &["metadata", "name"]);
-                    ApiError::invalid(
-                        "",
-                        "Service",
-                        name,
-                        &[FieldError::invalid(
-                            "spec.clusterIPs",
-                            json!([ip]),
-                            format!("failed to allocate IP {ip}: {e}"),
-                        )],
-                    )
-                })?;
-                ip.to_string()
-            }
-        };
+        if requested == "None" {
+            service["spec"]["clusterIPs"] = json!(["None"]);
+            return Ok(());
+        }
+        let ip = self.allocate_ip(service, &requested, dry_run).await?;
         if let Err(e) = self.allocate_node_ports(service) {
-            self.allocator.release(&ip);
+            if !dry_run {
+                self.release_ip(&ip).await;
+            }
             return Err(e);
         }
         if dry_run {
-            self.allocator.release(&ip);
             self.release_node_ports(service);
         }
         service["spec"]["clusterIP"] = json!(ip);
@@ -299,11 +283,8 @@ impl Strategy for ServiceStrategy {
         let needs_ip =
             text(service, &["spec", "type"]) != "ExternalName" && text(service, &["spec", "clusterIP"]).is_empty();
         if needs_ip {
-            match self.allocator.allocate_next() {
+            match self.allocate_ip(service, "", dry_run).await {
                 Ok(ip) => {
-                    if dry_run {
-                        self.allocator.release(&ip);
-                    }
                     service["spec"]["clusterIP"] = json!(ip);
                     service["spec"]["clusterIPs"] = json!([ip]);
                     service["spec"]["ipFamilies"] = json!(["IPv4"]);
@@ -311,7 +292,7 @@ impl Strategy for ServiceStrategy {
                 }
                 Err(e) => {
                     taken.iter().for_each(|p| self.ports.release(*p));
-                    return Err(ApiError::internal(format!("failed to allocate a serviceIP: {e}")));
+                    return Err(e);
                 }
             }
         }
@@ -328,14 +309,14 @@ impl Strategy for ServiceStrategy {
         }
         let old_ip = text(old, &["spec", "clusterIP"]);
         if !old_ip.is_empty() && old_ip != "None" && old_ip != text(service, &["spec", "clusterIP"]) {
-            self.allocator.release(old_ip);
+            self.release_ip(old_ip).await;
         }
     }
 
     async fn after_delete(&self, service: &Value) {
         let ip = text(service, &["spec", "clusterIP"]);
         if !ip.is_empty() && ip != "None" {
-            self.allocator.release(ip);
+            self.release_ip(ip).await;
         }
         self.release_node_ports(service);
     }
@@ -379,6 +360,56 @@ fn drop_type_dependent_fields(service: &mut Value, old: &Value) {
 }
 
 impl ServiceStrategy {
+    /// A cluster IP for `service`: the one it asks for, or the next free
+    /// one, claimed as an IPAddress unless this is a dry run.
+    async fn allocate_ip(&self, service: &Value, requested: &str, dry_run: bool) -> Result<String, ApiError> {
+        let name = text(service, &["metadata", "name"]);
+        let invalid = |ip: &str, why: String| {
+            let field =
+                FieldError::invalid("spec.clusterIPs", json!([ip]), format!("failed to allocate IP {ip}: {why}"));
+            ApiError::invalid("", "Service", name, &[field])
+        };
+        if !requested.is_empty() {
+            self.allocator.allocate(requested).map_err(|e| invalid(requested, e.to_string()))?;
+            if dry_run {
+                self.allocator.release(requested);
+                return Ok(requested.to_string());
+            }
+            return match self.claims.claim(requested, service).await {
+                Ok(()) => Ok(requested.to_string()),
+                Err(ClaimError::Taken) => Err(invalid(requested, AllocationError::Allocated.to_string())),
+                Err(ClaimError::Failed(e)) => {
+                    self.allocator.release(requested);
+                    Err(e)
+                }
+            };
+        }
+        loop {
+            let ip = self
+                .allocator
+                .allocate_next()
+                .map_err(|e| ApiError::internal(format!("failed to allocate a serviceIP: {e}")))?;
+            if dry_run {
+                self.allocator.release(&ip);
+                return Ok(ip);
+            }
+            match self.claims.claim(&ip, service).await {
+                Ok(()) => return Ok(ip),
+                // Held through another API server: it stays marked used here.
+                Err(ClaimError::Taken) => continue,
+                Err(ClaimError::Failed(e)) => {
+                    self.allocator.release(&ip);
+                    return Err(e);
+                }
+            }
+        }
+    }
+
+    async fn release_ip(&self, ip: &str) {
+        self.allocator.release(ip);
+        self.claims.release(ip).await;
+    }
+
     /// Gives every port of a NodePort or LoadBalancer service a node port,
     /// taking the ones it names; on failure nothing stays allocated.
     fn allocate_node_ports(&self, service: &mut Value) -> Result<(), ApiError> {
