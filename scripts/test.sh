@@ -22,6 +22,6 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --workspace --lib --bins --tests --release "$@" 2>&1 | tee "$log" || status=$?
+cargo test --workspace --lib --bins --tests --release --no-fail-fast "$@" 2>&1 | tee "$log" || status=$?
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "all tests: %d passed, %d failed\n", passed, failed }' "$log"
 exit "$status"

@@ -296,7 +296,7 @@ fn plain_entries() -> Vec<Entry> {
                 .short_names(&["limits"])
                 .schema(schema_of::<core::LimitRange>),
             "limitranges",
-            plain(),
+            Arc::new(limit_ranges()),
         ),
         entry(
             def("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims", true)
@@ -335,7 +335,7 @@ fn plain_entries() -> Vec<Entry> {
                 .with_status()
                 .schema(schema_of::<core::ResourceQuota>),
             "resourcequotas",
-            printed(printers::resource_quotas()),
+            Arc::new(resource_quotas()),
         ),
         entry(
             def("apps", "v1", "ControllerRevision", "controllerrevisions", true)
@@ -408,7 +408,7 @@ fn plain_entries() -> Vec<Entry> {
             def("discovery.k8s.io", "v1", "EndpointSlice", "endpointslices", true)
                 .schema(schema_of::<discovery::EndpointSlice>),
             "endpointslices",
-            printed(printers::endpoint_slices()),
+            Arc::new(endpoint_slices()),
         ),
         entry(
             def("networking.k8s.io", "v1", "IngressClass", "ingressclasses", false)
@@ -448,7 +448,7 @@ fn plain_entries() -> Vec<Entry> {
         entry(
             def("node.k8s.io", "v1", "RuntimeClass", "runtimeclasses", false).schema(schema_of::<node::RuntimeClass>),
             "runtimeclasses",
-            printed(printers::runtime_classes()),
+            Arc::new(runtime_classes()),
         ),
         entry(
             def("policy", "v1", "PodDisruptionBudget", "poddisruptionbudgets", true)
@@ -561,7 +561,7 @@ fn plain_entries() -> Vec<Entry> {
             .categories(&["api-extensions"])
             .schema(schema_of::<admissionregistration::MutatingWebhookConfiguration>),
             "mutatingwebhookconfigurations",
-            printed(printers::webhook_configurations()),
+            Arc::new(mutating_webhook_configurations()),
         ),
         entry(
             def(
@@ -575,7 +575,7 @@ fn plain_entries() -> Vec<Entry> {
             .with_status()
             .schema(schema_of::<admissionregistration::ValidatingAdmissionPolicy>),
             "validatingadmissionpolicies",
-            printed(printers::validating_admission_policies()),
+            Arc::new(validating_admission_policies()),
         ),
         entry(
             def(
@@ -588,7 +588,7 @@ fn plain_entries() -> Vec<Entry> {
             .categories(&["api-extensions"])
             .schema(schema_of::<admissionregistration::ValidatingAdmissionPolicyBinding>),
             "validatingadmissionpolicybindings",
-            printed(printers::validating_admission_policy_bindings()),
+            Arc::new(validating_admission_policy_bindings()),
         ),
         entry(
             def(
@@ -601,14 +601,14 @@ fn plain_entries() -> Vec<Entry> {
             .categories(&["api-extensions"])
             .schema(schema_of::<admissionregistration::ValidatingWebhookConfiguration>),
             "validatingwebhookconfigurations",
-            printed(printers::webhook_configurations()),
+            Arc::new(validating_webhook_configurations()),
         ),
         entry(
             def("flowcontrol.apiserver.k8s.io", "v1", "FlowSchema", "flowschemas", false)
                 .with_status()
                 .schema(schema_of::<flowcontrol::FlowSchema>),
             "flowschemas",
-            printed(printers::flow_schemas()),
+            Arc::new(flow_schemas()),
         ),
         entry(
             def(
@@ -621,7 +621,7 @@ fn plain_entries() -> Vec<Entry> {
             .with_status()
             .schema(schema_of::<flowcontrol::PriorityLevelConfiguration>),
             "prioritylevelconfigurations",
-            printed(printers::priority_level_configurations()),
+            Arc::new(priority_level_configurations()),
         ),
     ]
 }

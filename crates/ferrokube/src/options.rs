@@ -49,6 +49,11 @@ pub struct Options {
     /// tokens; generated in the data dir when absent.
     #[arg(long)]
     pub service_account_signing_key_file: Option<PathBuf>,
+    /// PEM files of further RSA or ECDSA keys (public, or private whose
+    /// public half is used) that verify service account tokens, e.g. the
+    /// previous signing key during a rotation; may be repeated.
+    #[arg(long)]
+    pub service_account_key_file: Vec<PathBuf>,
     /// The issuer of service account tokens (their `iss` claim and the API's
     /// audience).
     #[arg(long, default_value = "https://kubernetes.default.svc.cluster.local")]

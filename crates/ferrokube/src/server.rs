@@ -73,9 +73,17 @@ pub async fn run(options: Options) -> Result<()> {
 
     let signing_key =
         crate::pki::service_account_key(&options.data_dir, options.service_account_signing_key_file.as_deref())?;
+    let mut verification_keys = Vec::new();
+    for path in &options.service_account_key_file {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let keys = controlplane::serviceaccount::keys::parse(&text)
+            .map_err(|e| anyhow::anyhow!("--service-account-key-file {}: {e}", path.display()))?;
+        verification_keys.extend(keys);
+    }
     let token_issuer = Arc::new(
         controlplane::serviceaccount::token::TokenIssuer::new(&signing_key, &options.service_account_issuer)
-            .map_err(anyhow::Error::msg)?,
+            .map_err(anyhow::Error::msg)?
+            .with_verification_keys(verification_keys),
     );
     let service_account_tokens = Arc::new(controlplane::serviceaccount::TokenAuthenticator::new(token_issuer.clone()));
     let extensions = apiextensions::new_server(&factory);

@@ -128,7 +128,7 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
     (
         "certificatesigningrequests.certificates.k8s.io",
         "client",
-        "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata: {name: client}\nspec: {request: Y3Ny, signerName: kubernetes.io/kube-apiserver-client, usages: [client auth]}",
+        "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata: {name: client}\nspec: {request: CSR_REQUEST, signerName: kubernetes.io/kube-apiserver-client, usages: [client auth]}",
         "NAME AGE SIGNERNAME REQUESTOR REQUESTEDDURATION CONDITION",
     ),
     (
@@ -319,6 +319,17 @@ const KINDS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
+/// A PKCS#10 request (base64 of its PEM), as CertificateSigningRequests
+/// carry it.
+fn certificate_request() -> String {
+    use base64::Engine;
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    params.distinguished_name.push(rcgen::DnType::CommonName, "client");
+    let pem = params.serialize_request(&key).unwrap().pem().unwrap();
+    base64::engine::general_purpose::STANDARD.encode(pem)
+}
+
 fn words(line: &str) -> String {
     line.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -327,7 +338,8 @@ fn words(line: &str) -> String {
 fn every_kind_goes_through_create_list_update_delete() {
     let server = Server::start();
     for (resource, name, manifest, header) in KINDS {
-        let created = server.kubectl_stdin(&["create", "-f", "-"], manifest);
+        let manifest = manifest.replace("CSR_REQUEST", &certificate_request());
+        let created = server.kubectl_stdin(&["create", "-f", "-"], &manifest);
         assert!(created.status.success(), "{resource}: {}", String::from_utf8_lossy(&created.stderr));
 
         let table = server.ok(&["get", resource, name]);

@@ -83,3 +83,37 @@ async fn created_tokens_authenticate_and_are_reviewed() {
     let (code, _) = raw(&as_builder, "GET", "/api/v1/namespaces", "application/json", Vec::new()).await;
     assert_eq!(code, 401, "nor does it for a new account of the same name (another uid)");
 }
+
+/// Rotating the signing key: tokens signed by the old key authenticate only
+/// while the old key is listed in --service-account-key-file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_of_a_previous_signing_key_verify_through_key_files() {
+    let mut server = Server::start();
+    server.ok(&["create", "serviceaccount", "robot"]);
+    let old_token = server.ok(&["create", "token", "robot"]).trim().to_string();
+    let old_key = server.data_dir().join("pki").join("sa.key");
+    let dir = tempfile::tempdir().unwrap();
+    let new_key = dir.path().join("new-sa.key");
+    std::fs::write(&new_key, rcgen::KeyPair::generate().unwrap().serialize_pem()).unwrap();
+    let old_public = dir.path().join("old-sa.pub");
+    let pkcs8 = std::fs::read_to_string(&old_key).unwrap();
+    std::fs::write(&old_public, rcgen::KeyPair::from_pem(&pkcs8).unwrap().public_key_pem()).unwrap();
+    let signing = format!("--service-account-signing-key-file={}", new_key.display());
+
+    let namespaces = |client: kube::Client| async move {
+        raw(&client, "GET", "/api/v1/namespaces", "application/json", Vec::new()).await.0
+    };
+
+    server.restart_with(&[&signing]);
+    assert_eq!(namespaces(server.client_without_certificate(Some(&old_token)).await).await, 401, "a new key alone");
+
+    let verifying = format!("--service-account-key-file={}", old_public.display());
+    server.restart_with(&[&signing, &verifying]);
+    assert_eq!(
+        namespaces(server.client_without_certificate(Some(&old_token)).await).await,
+        200,
+        "the old key verifies"
+    );
+    let new_token = server.ok(&["create", "token", "robot"]).trim().to_string();
+    assert_eq!(namespaces(server.client_without_certificate(Some(&new_token)).await).await, 200, "the new key signs");
+}

@@ -2,6 +2,7 @@
 //! the review kinds that are answered, never stored: TokenReview and
 //! SelfSubjectReview (`kubectl auth whoami`).
 
+pub mod keys;
 pub mod token;
 
 use std::sync::{Arc, OnceLock};

@@ -12,6 +12,8 @@ use ring::signature::{self, EcdsaKeyPair, KeyPair};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::keys::VerificationKey;
+
 /// What a token says about its service account.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
@@ -56,6 +58,8 @@ pub struct Reference {
 pub struct TokenIssuer {
     key: EcdsaKeyPair,
     rng: SystemRandom,
+    /// Further keys whose tokens are accepted (--service-account-key-file).
+    verification_keys: Vec<VerificationKey>,
     /// The issuer, also the API's audience.
     pub issuer: String,
     key_id: String,
@@ -73,7 +77,13 @@ impl TokenIssuer {
             .map_err(|e| format!("the service account key must be an ECDSA P-256 key in PKCS#8: {e}"))?;
         let digest = ring::digest::digest(&ring::digest::SHA256, key.public_key().as_ref());
         let key_id = URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]);
-        Ok(TokenIssuer { key, rng, issuer: issuer.to_string(), key_id })
+        Ok(TokenIssuer { key, rng, verification_keys: Vec::new(), issuer: issuer.to_string(), key_id })
+    }
+
+    /// Also accepts tokens signed by these keys.
+    pub fn with_verification_keys(mut self, keys: Vec<VerificationKey>) -> Self {
+        self.verification_keys = keys;
+        self
     }
 
     /// A signed token for a service account, valid for `seconds`.
@@ -114,10 +124,16 @@ impl TokenIssuer {
     pub fn verify(&self, token: &str, audiences: &[String]) -> Option<Claims> {
         let (signing_input, signature) = token.rsplit_once('.')?;
         let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
-        let public =
-            signature::UnparsedPublicKey::new(&signature::ECDSA_P256_SHA256_FIXED, self.key.public_key().as_ref());
-        public.verify(signing_input.as_bytes(), &signature).ok()?;
-        let (_, payload) = signing_input.split_once('.')?;
+        let (header, payload) = signing_input.split_once('.')?;
+        let header: serde_json::Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).ok()?).ok()?;
+        let alg = header["alg"].as_str()?;
+        let own = VerificationKey::Es256(self.key.public_key().as_ref().to_vec());
+        let signed = std::iter::once(&own)
+            .chain(&self.verification_keys)
+            .any(|key| key.verifies(alg, signing_input.as_bytes(), &signature));
+        if !signed {
+            return None;
+        }
         let claims: Claims = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
         let time = now();
         let meant_for_us = claims.aud.iter().any(|a| audiences.contains(a));

@@ -1,9 +1,11 @@
 //! Strategies of the built-in kinds that have behaviour of their own:
 //! defaulting, validation, selectable fields and Table columns as upstream.
 
+mod admission_config;
 mod apps;
 mod certificates;
 mod cluster;
+mod cluster_config;
 mod config;
 mod kind;
 mod namespaces;
@@ -17,9 +19,16 @@ mod services;
 mod volumes;
 mod workloads;
 
+pub use admission_config::{
+    mutating_webhook_configurations, validating_admission_policies, validating_admission_policy_bindings,
+    validating_webhook_configurations,
+};
 pub use apps::{DeploymentStrategy, ReplicaSetStrategy};
 pub use certificates::{CertificateSigningRequestStrategy, request_pem};
 pub use cluster::{EventStrategy, LeaseStrategy, NodeStrategy};
+pub use cluster_config::{
+    endpoint_slices, flow_schemas, limit_ranges, priority_level_configurations, resource_quotas, runtime_classes,
+};
 pub use config::{ConfigMapStrategy, SecretStrategy, ServiceAccountStrategy};
 pub use namespaces::NamespaceStrategy;
 pub use networking::{ingress_classes, ingresses, network_policies};

@@ -66,6 +66,18 @@ impl Server {
         self.launch();
     }
 
+    /// Restarts the server on the same data with other extra flags.
+    pub fn restart_with(&mut self, flags: &[&str]) {
+        self.stop();
+        self.flags = flags.iter().map(|s| s.to_string()).collect();
+        self.launch();
+    }
+
+    /// The server's data directory.
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub fn stop(&mut self) -> Option<std::process::ExitStatus> {
         let mut child = self.child.take()?;
