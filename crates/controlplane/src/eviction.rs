@@ -74,10 +74,24 @@ impl Eviction {
                 "The disruption budget {budget_name} is still being processed by the server."
             )));
         }
+        let ready = pod["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["type"] == "Ready" && c["status"] == "True");
+        let desired = budget["status"]["desiredHealthy"].as_i64().unwrap_or(0);
+        let healthy = budget["status"]["currentHealthy"].as_i64().unwrap_or(0);
+        if !ready {
+            // An unready pod does not count as healthy: upstream evicts it
+            // without spending a disruption when the policy says AlwaysAllow,
+            // or (IfHealthyBudget, the default) when the budget is met.
+            let always = budget["spec"]["unhealthyPodEvictionPolicy"] == "AlwaysAllow";
+            if always || (desired > 0 && healthy >= desired) {
+                return Ok(());
+            }
+        }
         let allowed = budget["status"]["disruptionsAllowed"].as_i64().unwrap_or(0);
         if allowed <= 0 {
-            let desired = budget["status"]["desiredHealthy"].as_i64().unwrap_or(0);
-            let healthy = budget["status"]["currentHealthy"].as_i64().unwrap_or(0);
             return Err(refused(format!(
                 "The disruption budget {budget_name} needs {desired} healthy pods and has {healthy} currently"
             )));

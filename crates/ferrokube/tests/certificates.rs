@@ -80,6 +80,16 @@ fn approved_requests_are_signed_and_the_certificate_authenticates() {
     }
     assert!(failed.contains("Approved,Failed"), "the client signer refuses server auth: {failed}");
 
+    let (_, other_request) = request_for("robot", "bots");
+    let custom = csr_manifest("custom", &other_request, "[client auth]")
+        .replace("kubernetes.io/kube-apiserver-client", "example.com/signer");
+    server.kubectl_stdin(&["create", "-f", "-"], &custom);
+    server.ok(&["certificate", "approve", "custom"]);
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let custom = server.ok(&["get", "csr", "custom"]);
+    assert!(custom.contains("example.com/signer") && custom.contains(" Approved"), "another signer's job: {custom}");
+    assert!(!custom.contains("Issued"), "{custom}");
+
     let bogus = csr_manifest("bogus", "not a request", "[client auth, teleport]");
     let error = String::from_utf8_lossy(&server.kubectl_stdin(&["create", "-f", "-"], &bogus).stderr).to_string();
     assert!(

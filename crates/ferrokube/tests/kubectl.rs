@@ -304,17 +304,3 @@ fn system_priority_classes_exist_and_user_classes_stay_below_them() {
     );
     server.ok(&["create", "priorityclass", "batch", "--value=1000"]);
 }
-
-#[test]
-fn certificate_signing_requests_are_approved_through_their_subresource() {
-    let server = Server::start();
-    let csr = serde_json::json!({
-        "apiVersion": "certificates.k8s.io/v1", "kind": "CertificateSigningRequest",
-        "metadata": {"name": "csr1"},
-        "spec": {"request": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURSBSRVFVRVNULS0tLS0K", "signerName": "example.com/signer", "usages": ["client auth"]},
-    });
-    let out = server.kubectl_stdin(&["create", "-f", "-"], &csr.to_string());
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(server.ok(&["certificate", "approve", "csr1"]).contains("approved"));
-    assert_eq!(server.ok(&["get", "csr", "csr1", "-o", "jsonpath={.status.conditions[0].type}"]), "Approved");
-}

@@ -369,6 +369,20 @@ async fn node_ports_are_allocated_once_and_released() {
     assert!(table.contains("ExternalName   <none>       example.com"), "{table}");
 }
 
+/// Waits until the disruption controller has processed `generation` of the
+/// budget at `path`.
+async fn settled(client: &kube::Client, path: &str, generation: i64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let (_, current) = raw(client, "GET", path, "application/json", Vec::new()).await;
+        if current["status"]["observedGeneration"] == generation {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "the budget was not processed: {current}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn evictions_honour_disruption_budgets() {
     let server = Server::start();
@@ -421,6 +435,31 @@ async fn evictions_honour_disruption_budgets() {
         200,
         "the pod stays"
     );
+
+    // Unready pods: evicted while the budget is met (IfHealthyBudget), or
+    // always with AlwaysAllow; never counted as a disruption.
+    for name in ["web-3", "web-4"] {
+        let mut p = pod(name, None);
+        p["metadata"]["labels"] = json!({"app": "web"});
+        let (_, created) = raw(&client, "POST", PODS, "application/json", body(p)).await;
+        let mut unready = created.clone();
+        unready["status"] = json!({"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]});
+        raw(&client, "PUT", &format!("{PODS}/{name}/status"), "application/json", body(unready)).await;
+    }
+    let (code, answer) =
+        raw(&client, "POST", &format!("{PODS}/web-3/eviction"), "application/json", eviction("web-3")).await;
+    assert_eq!(code, 201, "an unready pod goes while the budget is met: {answer}");
+    server.ok(&["patch", "pdb", "web", "--type=merge", "-p", r#"{"spec":{"minAvailable":2}}"#]);
+    settled(&client, budget_path, 2).await;
+    let (code, _) =
+        raw(&client, "POST", &format!("{PODS}/web-4/eviction"), "application/json", eviction("web-4")).await;
+    assert_eq!(code, 429, "an unready pod stays while the budget is not met");
+    let always = r#"{"spec":{"unhealthyPodEvictionPolicy":"AlwaysAllow"}}"#;
+    server.ok(&["patch", "pdb", "web", "--type=merge", "-p", always]);
+    settled(&client, budget_path, 3).await;
+    let (code, answer) =
+        raw(&client, "POST", &format!("{PODS}/web-4/eviction"), "application/json", eviction("web-4")).await;
+    assert_eq!(code, 201, "AlwaysAllow evicts unready pods: {answer}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

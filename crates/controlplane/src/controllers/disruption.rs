@@ -37,13 +37,27 @@ fn scaled(value: &Value, expected: i64) -> Option<i64> {
     }
 }
 
+/// How long an evicted pod counts as disrupted while it is not yet deleted
+/// (upstream's DeletionTimeout); after that it counts again.
+const DELETION_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Whether an eviction recorded at `since` is still expected to end in the
+/// pod's deletion.
+fn eviction_pending(since: &str) -> bool {
+    apiserver::registry::table::parse_rfc3339(since)
+        .and_then(|at| std::time::SystemTime::now().duration_since(at).ok())
+        .is_some_and(|elapsed| elapsed < DELETION_TIMEOUT)
+}
+
 /// The status a budget should have given the pods it selects.
 pub fn budget_status(budget: &Value, pods: &[Value]) -> Value {
     let selected: Vec<&Value> =
         pods.iter().filter(|pod| selects(&budget["spec"]["selector"], &pod["metadata"]["labels"])).collect();
     let expected = selected.len() as i64;
     let disrupted = &budget["status"]["disruptedPods"];
-    let being_evicted = |pod: &Value| pod["metadata"]["name"].as_str().is_some_and(|n| !disrupted[n].is_null());
+    let being_evicted = |pod: &Value| {
+        pod["metadata"]["name"].as_str().and_then(|n| disrupted[n].as_str()).is_some_and(eviction_pending)
+    };
     let healthy = selected.iter().filter(|pod| ready(pod) && !being_evicted(pod)).count() as i64;
     let still_disrupted: serde_json::Map<String, Value> = selected
         .iter()
