@@ -9,11 +9,23 @@ use support::Server;
 fn bootstrap_rbac_and_flow_control_exist_and_aggregation_follows_labels() {
     let server = Server::start();
     let roles = server.ok(&["get", "clusterroles", "-o", "name"]);
-    for role in ["cluster-admin", "admin", "edit", "view", "system:discovery", "system:aggregate-to-edit"] {
+    for role in [
+        "cluster-admin",
+        "admin",
+        "edit",
+        "view",
+        "system:discovery",
+        "system:aggregate-to-edit",
+        "system:controller:replicaset-controller",
+        "system:controller:service-cidrs-controller",
+    ] {
         assert!(roles.contains(&format!("clusterrole.rbac.authorization.k8s.io/{role}\n")), "{role}:\n{roles}");
     }
     let binding = server.ok(&["get", "clusterrolebinding", "cluster-admin", "-o", "jsonpath={.subjects[0].name}"]);
     assert_eq!(binding, "system:masters");
+    let controller = "system:controller:job-controller";
+    let account = server.ok(&["get", "clusterrolebinding", controller, "-o", "jsonpath={.subjects[0].name}"]);
+    assert_eq!(account, "job-controller");
     let roles_in_system = server.ok(&["get", "roles", "-n", "kube-system", "-o", "name"]);
     assert!(roles_in_system.contains("extension-apiserver-authentication-reader"), "{roles_in_system}");
 

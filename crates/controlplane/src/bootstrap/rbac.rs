@@ -1,7 +1,8 @@
 //! Upstream's bootstrap RBAC policy: the ClusterRoles, ClusterRoleBindings,
 //! Roles and RoleBindings kube-apiserver creates at start (cluster-admin,
-//! admin, edit, view and the system:* roles), read from upstream's own
-//! listing of them (its bootstrappolicy test data) in `policy/`.
+//! admin, edit, view, the system:* roles and one system:controller:* role
+//! and binding per kube-controller-manager controller), read from upstream's
+//! own listing of them (its bootstrappolicy test data) in `policy/`.
 
 use std::sync::Arc;
 
@@ -11,9 +12,11 @@ use serde_json::Value;
 use super::{ensure, find};
 
 /// Each file is a v1 List; (group, plural, file).
-const POLICY: [(&str, &str, &str); 4] = [
+const POLICY: [(&str, &str, &str); 6] = [
     ("rbac.authorization.k8s.io", "clusterroles", include_str!("policy/cluster-roles.yaml")),
+    ("rbac.authorization.k8s.io", "clusterroles", include_str!("policy/controller-roles.yaml")),
     ("rbac.authorization.k8s.io", "clusterrolebindings", include_str!("policy/cluster-role-bindings.yaml")),
+    ("rbac.authorization.k8s.io", "clusterrolebindings", include_str!("policy/controller-role-bindings.yaml")),
     ("rbac.authorization.k8s.io", "roles", include_str!("policy/namespace-roles.yaml")),
     ("rbac.authorization.k8s.io", "rolebindings", include_str!("policy/namespace-role-bindings.yaml")),
 ];
@@ -52,6 +55,12 @@ mod tests {
         assert_eq!(selector["rbac.authorization.k8s.io/aggregate-to-admin"], "true");
         for (_, _, text) in POLICY {
             assert!(!items(text).unwrap().is_empty());
+        }
+        let controller_roles = items(POLICY[1].2).unwrap();
+        let controller_bindings = items(POLICY[3].2).unwrap();
+        for binding in &controller_bindings {
+            let role = &binding["roleRef"]["name"];
+            assert!(controller_roles.iter().any(|r| &r["metadata"]["name"] == role), "{role} has no role");
         }
     }
 }
