@@ -39,15 +39,17 @@ fn object(kind: &str, named: &Named) -> Value {
 pub async fn run(stores: &[Arc<Store>]) -> Result<(), String> {
     let defaults: Defaults = serde_yaml::from_str(DEFAULTS).map_err(|e| format!("flowcontrol defaults: {e}"))?;
     let levels = find(stores, "flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations")?;
-    for level in &defaults.priority_level_configurations {
-        ensure(levels, "", object("PriorityLevelConfiguration", level)).await?;
-    }
     let schemas = find(stores, "flowcontrol.apiserver.k8s.io", "flowschemas")?;
-    for schema in &defaults.flow_schemas {
+    let levels = defaults
+        .priority_level_configurations
+        .iter()
+        .map(|level| async move { ensure(levels, "", object("PriorityLevelConfiguration", level)).await });
+    futures::future::try_join_all(levels).await?;
+    let schemas = defaults.flow_schemas.iter().map(|schema| async move {
         ensure(schemas, "", object("FlowSchema", schema)).await?;
-        mark_found(schemas, schema).await?;
-    }
-    Ok(())
+        mark_found(schemas, schema).await
+    });
+    futures::future::try_join_all(schemas).await.map(|_| ())
 }
 
 /// Sets the Dangling=False condition upstream's controller sets when the

@@ -27,16 +27,18 @@ fn items(text: &str) -> Result<Vec<Value>, String> {
     Ok(list["items"].as_array().cloned().unwrap_or_default())
 }
 
-/// Creates every policy object that is missing.
+/// Creates every policy object that is missing, all at once (the store
+/// commits concurrent writes together).
 pub async fn run(stores: &[Arc<Store>]) -> Result<(), String> {
+    let mut creations = Vec::new();
     for (group, plural, text) in POLICY {
         let store = find(stores, group, plural)?;
         for item in items(text)? {
             let namespace = item["metadata"]["namespace"].as_str().unwrap_or_default().to_string();
-            ensure(store, &namespace, item).await?;
+            creations.push(async move { ensure(store, &namespace, item).await });
         }
     }
-    Ok(())
+    futures::future::try_join_all(creations).await.map(|_| ())
 }
 
 #[cfg(test)]
