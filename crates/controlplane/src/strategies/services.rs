@@ -236,14 +236,17 @@ impl Strategy for ServiceStrategy {
             return Ok(());
         }
         let ip = self.allocate_ip(service, &requested, dry_run).await?;
-        if let Err(e) = self.allocate_node_ports(service) {
-            if !dry_run {
-                self.release_ip(&ip).await;
+        let taken = match self.allocate_node_ports(service, &[]) {
+            Ok(taken) => taken,
+            Err(e) => {
+                if !dry_run {
+                    self.release_ip(&ip).await;
+                }
+                return Err(e);
             }
-            return Err(e);
-        }
+        };
         if dry_run {
-            self.release_node_ports(service);
+            taken.into_iter().for_each(|p| self.ports.release(p));
         }
         service["spec"]["clusterIP"] = json!(ip);
         service["spec"]["clusterIPs"] = json!([ip]);
@@ -253,33 +256,7 @@ impl Strategy for ServiceStrategy {
     }
 
     async fn before_update(&self, service: &mut Value, old: &Value, dry_run: bool) -> Result<(), ApiError> {
-        let held = node_ports(old);
-        let mut taken = Vec::new();
-        if uses_node_ports(service) {
-            let name = text(service, &["metadata", "name"]).to_string();
-            for (i, port) in service["spec"]["ports"].as_array_mut().into_iter().flatten().enumerate() {
-                let outcome = match port["nodePort"].as_u64() {
-                    Some(wanted) if held.contains(&(wanted as u32)) => continue,
-                    Some(wanted) => self.ports.allocate(wanted as u32).map(|()| wanted as u32),
-                    None => self.ports.allocate_next(),
-                };
-                match outcome {
-                    Ok(node_port) => {
-                        taken.push(node_port);
-                        port["nodePort"] = json!(node_port);
-                    }
-                    Err(e) => {
-                        taken.iter().for_each(|p| self.ports.release(*p));
-                        let field = FieldError::invalid(
-                            format!("spec.ports[{i}].nodePort"),
-                            port["nodePort"].clone(),
-                            e.to_string(),
-                        );
-                        return Err(ApiError::invalid("", "Service", &name, &[field]));
-                    }
-                }
-            }
-        }
+        let taken = self.allocate_node_ports(service, &node_ports(old))?;
         let needs_ip =
             text(service, &["spec", "type"]) != "ExternalName" && text(service, &["spec", "clusterIP"]).is_empty();
         if needs_ip {
@@ -411,44 +388,38 @@ impl ServiceStrategy {
     }
 
     /// Gives every port of a NodePort or LoadBalancer service a node port,
-    /// taking the ones it names; on failure nothing stays allocated.
-    fn allocate_node_ports(&self, service: &mut Value) -> Result<(), ApiError> {
+    /// keeping those in `held` (already the service's) and taking the ones
+    /// it names; returns the ports newly taken. On failure nothing newly
+    /// taken stays allocated.
+    fn allocate_node_ports(&self, service: &mut Value, held: &[u32]) -> Result<Vec<u32>, ApiError> {
+        let mut taken = Vec::new();
         if !uses_node_ports(service) {
-            return Ok(());
+            return Ok(taken);
         }
         let name = text(service, &["metadata", "name"]).to_string();
-        let mut taken = Vec::new();
-        let ports = service["spec"]["ports"].as_array_mut().map(std::mem::take).unwrap_or_default();
-        let mut result = Ok(());
-        let mut allocated_ports = Vec::with_capacity(ports.len());
-        for (i, mut port) in ports.into_iter().enumerate() {
-            if result.is_ok() {
-                let outcome = match port["nodePort"].as_u64() {
-                    Some(requested) => self.ports.allocate(requested as u32).map(|()| requested as u32),
-                    None => self.ports.allocate_next(),
-                };
-                match outcome {
-                    Ok(node_port) => {
-                        taken.push(node_port);
-                        port["nodePort"] = json!(node_port);
-                    }
-                    Err(e) => {
-                        let field = FieldError::invalid(
-                            format!("spec.ports[{i}].nodePort"),
-                            port["nodePort"].clone(),
-                            e.to_string(),
-                        );
-                        result = Err(ApiError::invalid("", "Service", &name, &[field]));
-                    }
+        for (i, port) in service["spec"]["ports"].as_array_mut().into_iter().flatten().enumerate() {
+            let outcome = match port["nodePort"].as_u64() {
+                Some(wanted) if held.contains(&(wanted as u32)) => continue,
+                Some(wanted) => self.ports.allocate(wanted as u32).map(|()| wanted as u32),
+                None => self.ports.allocate_next(),
+            };
+            match outcome {
+                Ok(node_port) => {
+                    taken.push(node_port);
+                    port["nodePort"] = json!(node_port);
+                }
+                Err(e) => {
+                    taken.iter().for_each(|p| self.ports.release(*p));
+                    let field = FieldError::invalid(
+                        format!("spec.ports[{i}].nodePort"),
+                        port["nodePort"].clone(),
+                        e.to_string(),
+                    );
+                    return Err(ApiError::invalid("", "Service", &name, &[field]));
                 }
             }
-            allocated_ports.push(port);
         }
-        service["spec"]["ports"] = json!(allocated_ports);
-        if result.is_err() {
-            taken.into_iter().for_each(|p| self.ports.release(p));
-        }
-        result
+        Ok(taken)
     }
 
     fn release_node_ports(&self, service: &Value) {
