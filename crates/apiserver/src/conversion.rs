@@ -127,7 +127,9 @@ impl Interface for ConvertedStorage {
 /// The strategy of a served version: the storage version's strategy applied
 /// to the converted object, as upstream's strategies work on one internal
 /// version whatever version a request speaks. Field paths in errors are
-/// therefore the storage version's.
+/// therefore the storage version's. It passes on the hooks of kinds without
+/// side effects (names, defaults, validation, field selectors, table, TTL,
+/// generation), which is all the kinds served this way have.
 pub struct ConvertedStrategy {
     inner: Arc<dyn Strategy>,
     converter: Arc<dyn Converter>,

@@ -130,8 +130,8 @@ pub trait Strategy: Send + Sync {
     /// For subresources that write one part of the object
     /// (pods/ephemeralcontainers, pods/resize): the stored object `current`
     /// with that part taken from `new`, or the errors of that change.
-    fn update_part(&self, _subresource: &str, _new: &Value, _current: &Value) -> Result<Value, Vec<FieldError>> {
-        Err(vec![FieldError::not_supported("", Value::Null, &[])])
+    fn update_part(&self, subresource: &str, _new: &Value, _current: &Value) -> Result<Value, Vec<FieldError>> {
+        Err(vec![FieldError::forbidden("", format!("the {subresource} subresource cannot be written"))])
     }
 
     /// Upstream's connecter subresources (pods/log, exec, attach,
