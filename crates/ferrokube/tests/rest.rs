@@ -93,6 +93,13 @@ async fn writes_follow_upstreams_rules() {
     let (code, status) =
         raw(&client, "POST", &format!("{PODS}/bound/binding"), "application/json", body(binding)).await;
     assert_eq!(code, 409, "a bound pod cannot be bound again: {status}");
+    assert_eq!(raw(&client, "POST", PODS, "application/json", body(pod("legacy", None))).await.0, 201);
+    let legacy = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "legacy"}, "target": {"kind": "Node", "name": "node-2"}});
+    let bindings = "/api/v1/namespaces/default/bindings";
+    let (code, status) = raw(&client, "POST", bindings, "application/json", body(legacy)).await;
+    assert_eq!(code, 201, "the top-level bindings resource binds too: {status}");
+    let (_, legacy) = raw(&client, "GET", &format!("{PODS}/legacy"), "application/json", Vec::new()).await;
+    assert_eq!(legacy["spec"]["nodeName"], "node-2");
     let (code, _) = raw(&client, "DELETE", &format!("{PODS}/unbound"), "application/json", Vec::new()).await;
     assert_eq!(code, 200);
     assert_eq!(

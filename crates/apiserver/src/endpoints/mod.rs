@@ -20,6 +20,7 @@ use http::HeaderMap;
 use http_body_util::BodyExt;
 
 pub use self::query::Query;
+pub use self::writes::{bind_pod, binding_status};
 use crate::authn::UserInfo;
 use crate::registry::{Context, Store};
 use crate::request_info::RequestInfo;

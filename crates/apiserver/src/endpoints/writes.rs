@@ -13,7 +13,7 @@ use super::reads::{list_options, object_response, output};
 use crate::fieldvalidation::FieldValidation;
 use crate::negotiation::decode_body;
 use crate::openapi::kind_schemas;
-use crate::registry::{DeleteOptions, DeleteOutcome, Propagation, Store, Subresource};
+use crate::registry::{Context, DeleteOptions, DeleteOutcome, Propagation, Store, Subresource};
 use crate::responses::{self, Response};
 
 fn to_bytes(value: &Value) -> Bytes {
@@ -232,48 +232,46 @@ pub(super) async fn bind(store: &Arc<Store>, request: RestRequest) -> Result<Res
     let dry_run = request.query.dry_run()?;
     let body = request.read_body().await?;
     let binding = decode_body(request.header("content-type"), &body)?;
+    bind_pod(store, &request.context(dry_run), &request.info.name, &binding).await?;
+    Ok(responses::json_value(201, &binding_status()))
+}
+
+/// The Status a binding answers with.
+pub fn binding_status() -> Value {
+    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201})
+}
+
+/// Upstream's BindingREST: assigns the pod `name` (in `pods`) to the node
+/// the Binding targets, unless it is already assigned or being deleted.
+pub async fn bind_pod(pods: &Arc<Store>, ctx: &Context, name: &str, binding: &Value) -> Result<(), ApiError> {
     let node = binding["target"]["name"].as_str().unwrap_or_default().to_string();
     if node.is_empty() {
         return Err(ApiError::invalid(
             "",
             "Binding",
-            &request.info.name,
+            name,
             &[apimachinery::field::FieldError::required("target.name", "")],
         ));
     }
-    let (resource, name) = (store.def.group_resource(), request.info.name.clone());
-    store
-        .update(
-            &request.context(dry_run),
-            &request.info.name,
-            Arc::new(move |current: &Value| {
-                if !current["metadata"]["deletionTimestamp"].is_null() {
-                    return Err(ApiError::conflict(
-                        &resource,
-                        &name,
-                        "pod is being deleted, cannot be assigned to a host",
-                    ));
-                }
-                match current["spec"]["nodeName"].as_str().filter(|n| !n.is_empty()) {
-                    Some(assigned) => Err(ApiError::conflict(
-                        &resource,
-                        &name,
-                        &format!("pod {name} is already assigned to node \"{assigned}\""),
-                    )),
-                    None => {
-                        let mut next = current.clone();
-                        next["spec"]["nodeName"] = json!(node);
-                        Ok(next)
-                    }
-                }
-            }),
-            Subresource::Main,
-        )
-        .await?;
-    Ok(responses::json_value(
-        201,
-        &json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "code": 201}),
-    ))
+    let (resource, pod) = (pods.def.group_resource(), name.to_string());
+    let assign = Arc::new(move |current: &Value| {
+        if !current["metadata"]["deletionTimestamp"].is_null() {
+            return Err(ApiError::conflict(&resource, &pod, "pod is being deleted, cannot be assigned to a host"));
+        }
+        match current["spec"]["nodeName"].as_str().filter(|n| !n.is_empty()) {
+            Some(assigned) => Err(ApiError::conflict(
+                &resource,
+                &pod,
+                &format!("pod {pod} is already assigned to node \"{assigned}\""),
+            )),
+            None => {
+                let mut next = current.clone();
+                next["spec"]["nodeName"] = json!(node);
+                Ok(next)
+            }
+        }
+    });
+    pods.update(ctx, name, assign, Subresource::Main).await.map(|_| ())
 }
 
 /// A create on a subresource the kind's strategy answers (such as

@@ -29,15 +29,9 @@ use crate::strategies::*;
 
 /// The entries of these groups, in discovery order.
 pub(super) fn group_entries() -> Vec<Entry> {
-    let plain = || -> Arc<dyn Strategy> { Arc::new(apiserver::registry::DefaultStrategy) };
     let printed = |printer| -> Arc<dyn Strategy> { Arc::new(PrintedStrategy(printer)) };
     let def = ResourceDef::new;
     vec![
-        entry(
-            def("", "v1", "Binding", "bindings", true).verbs(&["create"]).schema(schema_of::<core::Binding>),
-            "bindings",
-            plain(),
-        ),
         entry(
             def("", "v1", "ComponentStatus", "componentstatuses", false)
                 .short_names(&["cs"])

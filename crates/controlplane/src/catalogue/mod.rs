@@ -69,10 +69,16 @@ pub fn entries(
     ports: Arc<PortAllocator>,
     claims: Arc<AddressClaims>,
     eviction: Arc<std::sync::OnceLock<Eviction>>,
+    bound_pods: Arc<std::sync::OnceLock<Arc<Store>>>,
 ) -> Vec<Entry> {
     let core = |kind: &str, plural: &str, namespaced: bool| ResourceDef::new("", "v1", kind, plural, namespaced);
     let events: Arc<dyn Strategy> = Arc::new(EventStrategy::new(config.event_ttl_seconds));
     vec![
+        entry(
+            core("Binding", "bindings", true).verbs(&["create"]).schema(schema_of::<core::Binding>),
+            "bindings",
+            Arc::new(BindingStrategy { pods: bound_pods }),
+        ),
         entry(
             core("ConfigMap", "configmaps", true).schema(schema_of::<core::ConfigMap>).short_names(&["cm"]),
             "configmaps",
@@ -207,9 +213,10 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
     }));
     let mut stores = Vec::new();
     let eviction = Arc::new(std::sync::OnceLock::new());
+    let bound_pods = Arc::new(std::sync::OnceLock::new());
     let mut storages: HashMap<&str, Arc<dyn Interface>> = HashMap::from([("namespaces", namespaces)]);
     for Entry { def, key, strategy, converter } in
-        entries(config, allocator.clone(), ports.clone(), claims.clone(), eviction.clone())
+        entries(config, allocator.clone(), ports.clone(), claims.clone(), eviction.clone(), bound_pods.clone())
     {
         let storage = match &converter {
             Some(converter) => {
@@ -233,6 +240,9 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
     }
     if let Some(accounts) = find("", "serviceaccounts") {
         config.service_account_tokens.set_accounts(accounts);
+    }
+    if let Some(pods) = find("", "pods") {
+        let _ = bound_pods.set(pods);
     }
     if let (Some(pods), Some(budgets)) = (find("", "pods"), find("policy", "poddisruptionbudgets")) {
         let _ = eviction.set(Eviction { pods, budgets });

@@ -32,6 +32,7 @@ pub use cluster_config::{
 pub use config::{ConfigMapStrategy, SecretStrategy, ServiceAccountStrategy};
 pub use namespaces::NamespaceStrategy;
 pub use networking::{ingress_classes, ingresses, network_policies};
+pub use pod_subresources::BindingStrategy;
 pub use pods::{PodStrategy, default_pod_spec, validate_pod_spec};
 pub use policy::PodDisruptionBudgetStrategy;
 pub use rbac::{cluster_role_bindings, cluster_roles, role_bindings, roles};

@@ -173,3 +173,28 @@ pub fn no_kubelet(node: &str) -> ApiError {
         "no connection to the kubelet of node {node:?}: this server does not dial kubelets"
     ))
 }
+
+/// The legacy top-level `bindings` resource: a Binding named after a pod
+/// assigns that pod to a node, exactly as pods/binding does; nothing is
+/// stored.
+pub struct BindingStrategy {
+    /// The pods' store, set once the catalogue is installed.
+    pub pods: std::sync::Arc<std::sync::OnceLock<std::sync::Arc<apiserver::registry::Store>>>,
+}
+
+#[async_trait::async_trait]
+impl apiserver::registry::Strategy for BindingStrategy {
+    async fn create_without_storage(
+        &self,
+        ctx: &apiserver::registry::Context,
+        binding: &Value,
+    ) -> Option<Result<Value, ApiError>> {
+        let pods = self.pods.get()?;
+        let name = binding["metadata"]["name"].as_str().unwrap_or_default();
+        Some(
+            apiserver::endpoints::bind_pod(pods, ctx, name, binding)
+                .await
+                .map(|()| apiserver::endpoints::binding_status()),
+        )
+    }
+}
