@@ -150,6 +150,12 @@ impl Printer {
         self.column(AGE, |o| json!(age(o)))
     }
 
+    /// Adds columns through a function shared by several printers (the
+    /// pod-template columns of workloads).
+    pub fn apply(self, add: impl FnOnce(Self) -> Self) -> Self {
+        add(self)
+    }
+
     /// Replaces the Name cell (a default StorageClass is "name (default)").
     pub fn name_cell(mut self, cell: impl Fn(&Value) -> Value + Send + Sync + 'static) -> Self {
         self.columns[0].1 = Box::new(cell);

@@ -5,6 +5,57 @@ use serde_json::{Value, json};
 
 use super::*;
 
+/// The pod template of a workload (`spec.template.spec`).
+fn pod_template(o: &Value) -> &Value {
+    &o["spec"]["template"]["spec"]
+}
+
+/// Adds the wide Containers and Images columns of the pod template that
+/// `template` finds.
+fn with_template(printer: Printer, template: fn(&Value) -> &Value) -> Printer {
+    printer
+        .wide("Containers", "Names of each container in the template.", move |o| containers_and_images(template(o)).0)
+        .wide("Images", "Images referenced by each container in the template.", move |o| {
+            containers_and_images(template(o)).1
+        })
+}
+
+/// Deployments: NAME READY UP-TO-DATE AVAILABLE AGE (wide: CONTAINERS
+/// IMAGES SELECTOR).
+pub fn deployments() -> Printer {
+    Printer::new()
+        .add("Ready", "Number of the pod with ready state", |o| {
+            json!(format!("{}/{}", int(o, &["status", "readyReplicas"]), int(o, &["spec", "replicas"])))
+        })
+        .add(
+            "Up-to-date",
+            "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
+            |o| int(o, &["status", "updatedReplicas"]),
+        )
+        .add(
+            "Available",
+            "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+            |o| int(o, &["status", "availableReplicas"]),
+        )
+        .age()
+        .apply(|p| with_template(p, pod_template))
+        .wide("Selector", "Label selector for pods.", |o| label_selector(&o["spec"]["selector"]))
+}
+
+/// ReplicaSets: NAME DESIRED CURRENT READY AGE (wide: CONTAINERS IMAGES
+/// SELECTOR).
+pub fn replica_sets() -> Printer {
+    Printer::new()
+        .add("Desired", "Number of desired pods.", |o| int(o, &["spec", "replicas"]))
+        .add("Current", "Number of actual replicas.", |o| int(o, &["status", "replicas"]))
+        .add("Ready", "Number of ready replicas.", |o| int(o, &["status", "readyReplicas"]))
+        .age()
+        .apply(|p| with_template(p, pod_template))
+        .wide("Selector", "Label query over pods that should match the replica count.", |o| {
+            label_selector(&o["spec"]["selector"])
+        })
+}
+
 /// ReplicationControllers: NAME DESIRED CURRENT READY AGE (wide: CONTAINERS
 /// IMAGES SELECTOR).
 pub fn replication_controllers() -> Printer {
@@ -15,12 +66,7 @@ pub fn replication_controllers() -> Printer {
             int(o, &["status", "readyReplicas"])
         })
         .age()
-        .wide("Containers", "Names of each container in the template.", |o| {
-            containers_and_images(&o["spec"]["template"]["spec"]).0
-        })
-        .wide("Images", "Images referenced by each container in the template.", |o| {
-            containers_and_images(&o["spec"]["template"]["spec"]).1
-        })
+        .apply(|p| with_template(p, pod_template))
         .wide("Selector", "Label keys and values that pods must match to be controlled.", |o| {
             label_map(&o["spec"]["selector"])
         })
@@ -33,12 +79,7 @@ pub fn stateful_sets() -> Printer {
             json!(format!("{}/{}", int(o, &["status", "readyReplicas"]), int(o, &["spec", "replicas"])))
         })
         .age()
-        .wide("Containers", "Names of each container in the template.", |o| {
-            containers_and_images(&o["spec"]["template"]["spec"]).0
-        })
-        .wide("Images", "Images referenced by each container in the template.", |o| {
-            containers_and_images(&o["spec"]["template"]["spec"]).1
-        })
+        .apply(|p| with_template(p, pod_template))
 }
 
 /// DaemonSets: NAME DESIRED CURRENT READY UP-TO-DATE AVAILABLE NODE SELECTOR
@@ -64,12 +105,7 @@ pub fn daemon_sets() -> Printer {
             label_map(&o["spec"]["template"]["spec"]["nodeSelector"])
         })
         .age()
-        .wide("Containers", "Names of each container in the template.", |o| {
-            containers_and_images(&o["spec"]["template"]["spec"]).0
-        })
-        .wide("Images", "Images referenced by each container in the template.", |o| {
-            containers_and_images(&o["spec"]["template"]["spec"]).1
-        })
+        .apply(|p| with_template(p, pod_template))
         .wide("Selector", "A label query over pods that are managed by the daemon set.", |o| {
             label_selector(&o["spec"]["selector"])
         })
@@ -117,19 +153,14 @@ pub fn jobs() -> Printer {
             None => json!(""),
         })
         .age()
-        .wide("Containers", "Names of each container in the template.", |o| {
-            containers_and_images(&o["spec"]["template"]["spec"]).0
-        })
-        .wide("Images", "Images referenced by each container in the template.", |o| {
-            containers_and_images(&o["spec"]["template"]["spec"]).1
-        })
+        .apply(|p| with_template(p, pod_template))
         .wide("Selector", "Selector of the job.", |o| label_selector(&o["spec"]["selector"]))
 }
 
 /// CronJobs: NAME SCHEDULE TIMEZONE SUSPEND ACTIVE LAST SCHEDULE AGE (wide:
 /// CONTAINERS IMAGES SELECTOR).
 pub fn cron_jobs() -> Printer {
-    let template = |o: &Value| o["spec"]["jobTemplate"]["spec"]["template"]["spec"].clone();
+    let template: fn(&Value) -> &Value = |o| &o["spec"]["jobTemplate"]["spec"]["template"]["spec"];
     Printer::new()
         .add("Schedule", "The schedule in Cron format.", |o| text(o, &["spec", "schedule"]))
         .add("Timezone", "The time zone of the schedule.", |o| text_or(o, &["spec", "timeZone"], "<none>"))
@@ -139,10 +170,7 @@ pub fn cron_jobs() -> Printer {
         .add("Active", "The number of active jobs.", |o| count(o, &["status", "active"]))
         .add("Last Schedule", "When the job was last scheduled.", |o| since(o, &["status", "lastScheduleTime"]))
         .age()
-        .wide("Containers", "Names of each container in the template.", move |o| containers_and_images(&template(o)).0)
-        .wide("Images", "Images referenced by each container in the template.", move |o| {
-            containers_and_images(&template(o)).1
-        })
+        .apply(|p| with_template(p, template))
         .wide("Selector", "Selector of the job.", |o| label_selector(&o["spec"]["jobTemplate"]["spec"]["selector"]))
 }
 

@@ -5,62 +5,18 @@ use apimachinery::LabelSelector;
 use apimachinery::field::FieldError;
 use apimachinery::labels::selector_to_string;
 use apiserver::registry::Strategy;
-use apiserver::registry::table::{Column, Columns, TableConvertor};
+use apiserver::registry::table::{Printer, TableConvertor};
 use serde_json::{Value, json};
 
 use super::{default_field, default_pod_spec, text, validate_pod_spec};
-
-/// The wide columns every workload prints: its template's container names
-/// and images, and its selector.
-fn template_cells(workload: &Value) -> [Value; 3] {
-    let containers = workload["spec"]["template"]["spec"]["containers"].as_array().cloned().unwrap_or_default();
-    let names: Vec<&str> = containers.iter().map(|c| text(c, &["name"])).collect();
-    let images: Vec<&str> = containers.iter().map(|c| text(c, &["image"])).collect();
-    [json!(names.join(",")), json!(images.join(",")), json!(selector_to_string(&workload["spec"]["selector"]))]
-}
-
-fn int_at(object: &Value, path: &[&str]) -> i64 {
-    path.iter().try_fold(object, |v, k| v.get(*k)).and_then(Value::as_i64).unwrap_or(0)
-}
-
-fn deployment_cells(d: &Value) -> Vec<Value> {
-    let mut cells = vec![
-        json!(format!("{}/{}", int_at(d, &["status", "readyReplicas"]), int_at(d, &["spec", "replicas"]))),
-        json!(int_at(d, &["status", "updatedReplicas"])),
-        json!(int_at(d, &["status", "availableReplicas"])),
-    ];
-    cells.extend(template_cells(d));
-    cells
-}
+use crate::printers;
 
 /// The deployment strategy.
-pub struct DeploymentStrategy(Columns<fn(&Value) -> Vec<Value>>);
+pub struct DeploymentStrategy(Printer);
 
 impl Default for DeploymentStrategy {
     fn default() -> Self {
-        DeploymentStrategy(Columns {
-            columns: vec![
-                Column::new("Ready", "string", "Number of the pod with ready state"),
-                Column::new(
-                    "Up-to-date",
-                    "string",
-                    "Total number of non-terminated pods targeted by this deployment that have the desired template spec.",
-                ),
-                Column::new(
-                    "Available",
-                    "string",
-                    "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
-                ),
-                Column::wide("Containers", "string", "Names of each container in the template."),
-                Column::wide("Images", "string", "Images referenced by each container in the template."),
-                Column::wide(
-                    "Selector",
-                    "string",
-                    "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
-                ),
-            ],
-            cells: deployment_cells,
-        })
+        DeploymentStrategy(printers::deployments())
     }
 }
 
@@ -152,32 +108,12 @@ impl Strategy for DeploymentStrategy {
     }
 }
 
-fn replicaset_cells(rs: &Value) -> Vec<Value> {
-    let mut cells = vec![
-        json!(int_at(rs, &["spec", "replicas"])),
-        json!(int_at(rs, &["status", "replicas"])),
-        json!(int_at(rs, &["status", "readyReplicas"])),
-    ];
-    cells.extend(template_cells(rs));
-    cells
-}
-
 /// ReplicaSets: NAME DESIRED CURRENT READY AGE, validated like deployments.
-pub struct ReplicaSetStrategy(Columns<fn(&Value) -> Vec<Value>>);
+pub struct ReplicaSetStrategy(Printer);
 
 impl Default for ReplicaSetStrategy {
     fn default() -> Self {
-        ReplicaSetStrategy(Columns {
-            columns: vec![
-                Column::new("Desired", "integer", "Number of desired pods."),
-                Column::new("Current", "integer", "Number of actual replicas."),
-                Column::new("Ready", "integer", "Number of ready replicas."),
-                Column::wide("Containers", "string", "Names of each container in the template."),
-                Column::wide("Images", "string", "Images referenced by each container in the template."),
-                Column::wide("Selector", "string", "Label query over pods that should match the replica count."),
-            ],
-            cells: replicaset_cells,
-        })
+        ReplicaSetStrategy(printers::replica_sets())
     }
 }
 
