@@ -1,27 +1,28 @@
-//! The APIExtensionsServer, last in the delegation chain: it stores and
-//! serves CustomResourceDefinition objects (apiextensions.k8s.io/v1).
+//! The APIExtensionsServer, last in the delegation chain: it stores
+//! CustomResourceDefinitions (apiextensions.k8s.io/v1) and serves the
+//! custom resources they define.
+//!
+//! - [`crd`]: the CRD kind itself — strategy, validation, conditions.
+//! - [`schema`]: structural schemas — validation, defaults, CEL rules,
+//!   what is published in OpenAPI.
+//! - [`serving`]: the stores of custom resources, installed per CRD.
+//! - [`controllers`]: naming/establishing and the cleanup finalizer.
 
-use std::sync::Arc;
+pub mod controllers;
+pub mod crd;
+pub mod schema;
+pub mod serving;
 
-use apiserver::registry::Strategy;
-use apiserver::registry::table::TableConvertor;
+use std::sync::{Arc, OnceLock};
+
+use apiserver::registry::{Store, Strategy};
 use apiserver::resource::{ResourceDef, schema_of};
 use apiserver::server::GenericApiServer;
 use apiserver::storage_factory::StorageFactory;
+use apiserver::webhook::ServiceResolver;
+use tokio::task::JoinHandle;
 
-/// The strategy of CustomResourceDefinitions: NAME CREATED AT.
-#[derive(Default)]
-pub struct CrdStrategy;
-
-impl Strategy for CrdStrategy {
-    fn tracks_generation(&self) -> bool {
-        true
-    }
-
-    fn table(&self) -> &dyn TableConvertor {
-        &apiserver::registry::table::DefaultTable
-    }
-}
+use crate::serving::CrdHandler;
 
 /// The resource definition of CustomResourceDefinitions.
 pub fn crd_resource() -> ResourceDef {
@@ -34,10 +35,41 @@ pub fn crd_resource() -> ResourceDef {
         .with_status()
 }
 
-/// Builds the APIExtensionsServer; nothing behind it (NotFound).
-pub fn new_server(factory: &StorageFactory) -> Arc<GenericApiServer> {
+/// The APIExtensionsServer and what runs with it.
+pub struct ApiExtensions {
+    /// The server of the chain.
+    pub server: Arc<GenericApiServer>,
+    /// The CRDs' store.
+    pub crds: Arc<Store>,
+    /// Serves the custom resources.
+    pub handler: Arc<CrdHandler>,
+    resolver: serving::converter::Resolver,
+    controllers: JoinHandle<()>,
+}
+
+impl ApiExtensions {
+    /// Lets conversion webhooks given as Services be reached, once the
+    /// server that has the Services exists.
+    pub fn set_service_resolver(&self, resolver: Arc<dyn ServiceResolver>) {
+        let _ = self.resolver.set(resolver);
+    }
+}
+
+impl Drop for ApiExtensions {
+    fn drop(&mut self) {
+        self.controllers.abort();
+    }
+}
+
+/// Builds the APIExtensionsServer (nothing behind it: NotFound) and starts
+/// its controllers.
+pub fn new_server(factory: &StorageFactory) -> ApiExtensions {
     let server = Arc::new(GenericApiServer::new("apiextensions-apiserver", None, false));
-    let strategy: Arc<dyn Strategy> = Arc::new(CrdStrategy);
-    server.install(factory.store(crd_resource(), "apiextensions.k8s.io/customresourcedefinitions", strategy));
-    server
+    let strategy: Arc<dyn Strategy> = Arc::new(crd::strategy::CrdStrategy);
+    let crds = factory.store(crd_resource(), "apiextensions.k8s.io/customresourcedefinitions", strategy);
+    server.install(crds.clone());
+    let resolver: serving::converter::Resolver = Arc::new(OnceLock::new());
+    let handler = Arc::new(CrdHandler::new(server.clone(), factory.clone(), resolver.clone()));
+    let controllers = controllers::start(crds.clone(), handler.clone());
+    ApiExtensions { server, crds, handler, resolver, controllers }
 }

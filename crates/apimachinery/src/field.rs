@@ -20,6 +20,10 @@ pub enum ErrorKind {
     Forbidden,
     /// A value is too long.
     TooLong(usize),
+    /// A list or map has more items than allowed (actual, most allowed).
+    TooMany(usize, usize),
+    /// A value has the wrong type.
+    TypeInvalid,
 }
 
 impl ErrorKind {
@@ -32,6 +36,8 @@ impl ErrorKind {
             ErrorKind::Duplicate => "FieldValueDuplicate",
             ErrorKind::Forbidden => "FieldValueForbidden",
             ErrorKind::TooLong(_) => "FieldValueTooLong",
+            ErrorKind::TooMany(..) => "FieldValueTooMany",
+            ErrorKind::TypeInvalid => "FieldValueTypeInvalid",
         }
     }
 }
@@ -86,19 +92,36 @@ impl FieldError {
         FieldError { path: path.into(), kind: ErrorKind::TooLong(max), value: None, detail: String::new() }
     }
 
+    /// More items than `max`.
+    pub fn too_many(path: impl Into<String>, actual: usize, max: usize) -> Self {
+        FieldError { path: path.into(), kind: ErrorKind::TooMany(actual, max), value: None, detail: String::new() }
+    }
+
+    /// The value has the wrong type; `detail` says which was expected.
+    pub fn type_invalid(path: impl Into<String>, value: Value, detail: impl Into<String>) -> Self {
+        FieldError { path: path.into(), kind: ErrorKind::TypeInvalid, value: Some(value), detail: detail.into() }
+    }
+
     /// The error without its path: `Invalid value: "x": detail`.
     pub fn body(&self) -> String {
         let value = self.value.as_ref().map(render_value);
         let mut out = match &self.kind {
             ErrorKind::Required => "Required value".to_string(),
-            ErrorKind::Invalid => format!("Invalid value: {}", value.unwrap_or_default()),
+            ErrorKind::Invalid | ErrorKind::TypeInvalid => match value {
+                Some(value) => format!("Invalid value: {value}"),
+                None => "Invalid value".to_string(),
+            },
             ErrorKind::NotSupported(supported) => {
                 let listed = supported.iter().map(|s| format!("\"{s}\"")).collect::<Vec<_>>().join(", ");
                 format!("Unsupported value: {}: supported values: {listed}", value.unwrap_or_default())
             }
-            ErrorKind::Duplicate => format!("Duplicate value: {}", value.unwrap_or_default()),
+            ErrorKind::Duplicate => match value {
+                Some(value) => format!("Duplicate value: {value}"),
+                None => "Duplicate value".to_string(),
+            },
             ErrorKind::Forbidden => "Forbidden".to_string(),
             ErrorKind::TooLong(max) => format!("Too long: may not be more than {max} bytes"),
+            ErrorKind::TooMany(actual, max) => format!("Too many: {actual}: must have at most {max} items"),
         };
         if !self.detail.is_empty() {
             out.push_str(": ");

@@ -13,6 +13,7 @@ pub mod protobuf;
 pub mod status;
 pub mod strategic_merge;
 pub mod validation;
+pub mod version_priority;
 
 pub use fields::FieldSelector;
 pub use gvk::{GroupResource, GroupVersion, GroupVersionKind};

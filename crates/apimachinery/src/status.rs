@@ -168,7 +168,20 @@ impl ApiError {
         ApiError::new(413, "RequestEntityTooLarge", message)
     }
 
-    /// 415: the content type is not supported.
+    /// 415 for a patch type the resource does not accept, listing those it
+    /// does.
+    pub fn unsupported_patch_type(accepted: &[&str]) -> Self {
+        ApiError::new(
+            415,
+            "UnsupportedMediaType",
+            format!(
+                "the body of the request was in an unknown format - accepted media types include: {}",
+                accepted.join(", ")
+            ),
+        )
+    }
+
+    /// 415 for a body whose Content-Type the server cannot decode.
     pub fn unsupported_media_type(content_type: &str) -> Self {
         ApiError::new(
             415,

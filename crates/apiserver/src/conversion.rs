@@ -22,7 +22,8 @@ use storage::{
 use crate::registry::Strategy;
 use crate::registry::table::{Column, TableConvertor};
 
-/// Converts one kind between its storage version and a served version.
+/// Converts one built-in kind between its storage version and a served
+/// version, in process.
 pub trait Converter: Send + Sync {
     /// The stored object as the served version shows it.
     fn to_served(&self, stored: Value) -> Result<Value, String>;
@@ -31,16 +32,47 @@ pub trait Converter: Send + Sync {
     fn to_stored(&self, served: Value) -> Result<Value, String>;
 }
 
+/// What [`ConvertedStorage`] needs of a conversion: it may have to ask
+/// another process (a custom resource's conversion webhook), so it is
+/// asynchronous, and it converts the objects of a list in one call.
+#[async_trait]
+pub trait StorageConverter: Send + Sync {
+    /// Stored objects as the served version shows them, in order.
+    async fn to_served(&self, stored: Vec<Value>) -> Result<Vec<Value>, String>;
+
+    /// A served-version object as it is stored.
+    async fn to_stored(&self, served: Value) -> Result<Value, String>;
+}
+
+/// A built-in [`Converter`] as a [`StorageConverter`].
+struct InProcess(Arc<dyn Converter>);
+
+#[async_trait]
+impl StorageConverter for InProcess {
+    async fn to_served(&self, stored: Vec<Value>) -> Result<Vec<Value>, String> {
+        stored.into_iter().map(|object| self.0.to_served(object)).collect()
+    }
+
+    async fn to_stored(&self, served: Value) -> Result<Value, String> {
+        self.0.to_stored(served)
+    }
+}
+
 /// The storage of a served version over the storage of the storage version.
 pub struct ConvertedStorage {
     inner: Arc<dyn Interface>,
-    converter: Arc<dyn Converter>,
+    converter: Arc<dyn StorageConverter>,
 }
 
 impl ConvertedStorage {
     /// `inner` stores the storage version; `converter` translates.
-    pub fn new(inner: Arc<dyn Interface>, converter: Arc<dyn Converter>) -> Self {
+    pub fn new(inner: Arc<dyn Interface>, converter: Arc<dyn StorageConverter>) -> Self {
         ConvertedStorage { inner, converter }
+    }
+
+    /// Storage converted by a built-in kind's in-process converter.
+    pub fn in_process(inner: Arc<dyn Interface>, converter: Arc<dyn Converter>) -> Self {
+        Self::new(inner, Arc::new(InProcess(converter)))
     }
 }
 
@@ -48,48 +80,74 @@ fn failed(message: String) -> StorageError {
     StorageError::Backend(format!("conversion failed: {message}"))
 }
 
-fn convert_bytes(data: &[u8], convert: impl FnOnce(Value) -> Result<Value, String>) -> storage::Result<Bytes> {
-    let value: Value = serde_json::from_slice(data).map_err(|e| failed(e.to_string()))?;
-    let converted = convert(value).map_err(failed)?;
-    serde_json::to_vec(&converted).map(Bytes::from).map_err(|e| failed(e.to_string()))
+fn decode(data: &[u8]) -> storage::Result<Value> {
+    serde_json::from_slice(data).map_err(|e| failed(e.to_string()))
 }
 
-fn served(converter: &dyn Converter, object: Object) -> storage::Result<Object> {
-    let data = convert_bytes(&object.data, |v| converter.to_served(v))?;
-    Ok(Object { data, resource_version: object.resource_version })
+fn encode(value: &Value) -> storage::Result<Bytes> {
+    serde_json::to_vec(value).map(Bytes::from).map_err(|e| failed(e.to_string()))
+}
+
+async fn served_all(converter: &dyn StorageConverter, objects: Vec<Object>) -> storage::Result<Vec<Object>> {
+    let values = objects.iter().map(|o| decode(&o.data)).collect::<storage::Result<Vec<_>>>()?;
+    let converted = converter.to_served(values).await.map_err(failed)?;
+    if converted.len() != objects.len() {
+        return Err(failed(format!("expected {} objects, got {}", objects.len(), converted.len())));
+    }
+    objects
+        .into_iter()
+        .zip(converted)
+        .map(|(object, value)| Ok(Object { data: encode(&value)?, resource_version: object.resource_version }))
+        .collect()
+}
+
+async fn served(converter: &dyn StorageConverter, object: Object) -> storage::Result<Object> {
+    let mut converted = served_all(converter, vec![object]).await?;
+    converted.pop().ok_or_else(|| failed("no object returned".into()))
+}
+
+async fn stored_bytes(converter: &dyn StorageConverter, data: &[u8]) -> storage::Result<Bytes> {
+    encode(&converter.to_stored(decode(data)?).await.map_err(failed)?)
 }
 
 #[async_trait]
 impl Interface for ConvertedStorage {
     async fn create(&self, key: &str, data: Bytes, ttl_seconds: Option<u64>) -> storage::Result<Object> {
-        let stored = convert_bytes(&data, |v| self.converter.to_stored(v))?;
-        served(self.converter.as_ref(), self.inner.create(key, stored, ttl_seconds).await?)
+        let stored = stored_bytes(self.converter.as_ref(), &data).await?;
+        served(self.converter.as_ref(), self.inner.create(key, stored, ttl_seconds).await?).await
     }
 
     async fn delete(&self, key: &str, preconditions: &Preconditions) -> storage::Result<Object> {
-        served(self.converter.as_ref(), self.inner.delete(key, preconditions).await?)
+        served(self.converter.as_ref(), self.inner.delete(key, preconditions).await?).await
     }
 
     async fn watch(&self, key: &str, opts: WatchOptions) -> storage::Result<WatchStream> {
         let converter = self.converter.clone();
         let events = self.inner.watch(key, opts).await?;
-        Ok(Box::pin(events.map(move |item| {
-            let event = item?;
-            if event.object.is_empty() {
-                return Ok(event);
+        Ok(Box::pin(events.then(move |item| {
+            let converter = converter.clone();
+            async move {
+                let event = item?;
+                if event.object.is_empty() {
+                    return Ok(event);
+                }
+                let object = Object { data: event.object.clone(), resource_version: 0 };
+                let object = served(converter.as_ref(), object).await?.data;
+                Ok(Arc::new(WatchEvent { object, ..(*event).clone() }))
             }
-            let object = convert_bytes(&event.object, |v| converter.to_served(v))?;
-            Ok(Arc::new(WatchEvent { object, ..(*event).clone() }))
         })))
     }
 
     async fn get(&self, key: &str, opts: &GetOptions) -> storage::Result<Option<Object>> {
-        self.inner.get(key, opts).await?.map(|o| served(self.converter.as_ref(), o)).transpose()
+        match self.inner.get(key, opts).await? {
+            Some(object) => Ok(Some(served(self.converter.as_ref(), object).await?)),
+            None => Ok(None),
+        }
     }
 
     async fn get_list(&self, key: &str, opts: &ListOptions) -> storage::Result<ObjectList> {
         let mut list = self.inner.get_list(key, opts).await?;
-        list.items = list.items.into_iter().map(|o| served(self.converter.as_ref(), o)).collect::<Result<_, _>>()?;
+        list.items = served_all(self.converter.as_ref(), std::mem::take(&mut list.items)).await?;
         Ok(list)
     }
 
@@ -98,21 +156,28 @@ impl Interface for ConvertedStorage {
         key: &str,
         preconditions: &Preconditions,
         ignore_not_found: bool,
-        mut try_update: UpdateFn,
+        try_update: UpdateFn,
     ) -> storage::Result<Object> {
         let converter = self.converter.clone();
+        let try_update = Arc::new(tokio::sync::Mutex::new(try_update));
         let converting: UpdateFn = Box::new(move |current: Option<Object>| {
-            let converter = converter.clone();
-            let current = current.map(|o| served(converter.as_ref(), o)).transpose();
-            let next = current.map(&mut try_update);
+            let (converter, try_update) = (converter.clone(), try_update.clone());
             Box::pin(async move {
-                let result = next?.await?;
-                let data = convert_bytes(&result.data, |v| converter.to_stored(v))?;
+                let current = match current {
+                    Some(object) => Some(served(converter.as_ref(), object).await?),
+                    None => None,
+                };
+                let next = {
+                    let mut update = try_update.lock().await;
+                    update(current)
+                };
+                let result = next.await?;
+                let data = stored_bytes(converter.as_ref(), &result.data).await?;
                 Ok(UpdateResult { data, ..result })
             })
         });
         let updated = self.inner.guaranteed_update(key, preconditions, ignore_not_found, converting).await?;
-        served(self.converter.as_ref(), updated)
+        served(self.converter.as_ref(), updated).await
     }
 
     async fn count(&self, key: &str) -> storage::Result<u64> {

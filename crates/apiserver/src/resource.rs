@@ -41,6 +41,16 @@ pub struct SubresourceDef {
 /// and returns the reference to it; built-in kinds use k8s-openapi's.
 pub type SchemaFn = fn(&mut schemars::SchemaGenerator) -> schemars::Schema;
 
+/// Where a resource's OpenAPI schema comes from.
+#[derive(Debug, Clone)]
+pub enum SchemaSource {
+    /// Generated from a k8s-openapi type (built-in kinds).
+    Generated(SchemaFn),
+    /// Built elsewhere and given whole (custom resources, from their
+    /// CustomResourceDefinition).
+    Given(std::sync::Arc<crate::openapi::KindSchemas>),
+}
+
 /// The schema function of a k8s-openapi type.
 pub fn schema_of<T: schemars::JsonSchema>(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
     generator.subschema_for::<T>()
@@ -71,7 +81,7 @@ pub struct ResourceDef {
     pub subresources: Vec<SubresourceDef>,
     /// The kind's OpenAPI schema, for /openapi, strategic merge patch and
     /// field validation.
-    pub schema: Option<SchemaFn>,
+    pub schema: Option<SchemaSource>,
 }
 
 impl ResourceDef {
@@ -94,8 +104,21 @@ impl ResourceDef {
 
     /// Sets the kind's OpenAPI schema.
     pub fn schema(mut self, schema: SchemaFn) -> Self {
-        self.schema = Some(schema);
+        self.schema = Some(SchemaSource::Generated(schema));
         self
+    }
+
+    /// Sets a schema built elsewhere (a custom resource's).
+    pub fn given_schema(mut self, schemas: std::sync::Arc<crate::openapi::KindSchemas>) -> Self {
+        self.schema = Some(SchemaSource::Given(schemas));
+        self
+    }
+
+    /// Whether strategic merge patches apply: only to built-in kinds, whose
+    /// schemas carry patch strategies (upstream refuses them for custom
+    /// resources).
+    pub fn accepts_strategic_merge(&self) -> bool {
+        matches!(self.schema, Some(SchemaSource::Generated(_)))
     }
 
     /// Adds short names.

@@ -28,6 +28,8 @@ struct InstalledVersion {
 struct InstalledGroup {
     name: String,
     versions: Vec<InstalledVersion>,
+    /// Installed whole by [`GenericApiServer::replace_group`].
+    replaced: bool,
 }
 
 /// One server of the delegation chain.
@@ -58,7 +60,7 @@ impl GenericApiServer {
         let index = match groups.iter().position(|g| g.name == group) {
             Some(i) => i,
             None => {
-                groups.push(InstalledGroup { name: group, versions: Vec::new() });
+                groups.push(InstalledGroup { name: group, versions: Vec::new(), replaced: false });
                 groups.len() - 1
             }
         };
@@ -73,6 +75,25 @@ impl GenericApiServer {
         let resources = &mut installed.versions[version_index].resources;
         resources.retain(|s| s.def.plural != store.def.plural);
         resources.push(store);
+    }
+
+    /// Serves exactly these resources in `group`, versions in the given
+    /// (preference) order, replacing what the group had; no stores removes
+    /// the group. Groups replaced this way are kept sorted by name, after
+    /// the groups installed one resource at a time.
+    pub fn replace_group(&self, group: &str, versions: Vec<(String, Vec<Arc<Store>>)>) {
+        let mut groups = self.groups.write().unwrap_or_else(|p| p.into_inner());
+        groups.retain(|g| g.name != group);
+        let versions: Vec<InstalledVersion> = versions
+            .into_iter()
+            .filter(|(_, resources)| !resources.is_empty())
+            .map(|(version, resources)| InstalledVersion { version, resources })
+            .collect();
+        if versions.is_empty() {
+            return;
+        }
+        let at = groups.iter().position(|g| g.replaced && g.name.as_str() > group).unwrap_or(groups.len());
+        groups.insert(at, InstalledGroup { name: group.to_string(), versions, replaced: true });
     }
 
     /// Stops serving a resource; a version or group left empty disappears.

@@ -99,7 +99,8 @@ pub async fn run(options: Options) -> Result<()> {
         token_issuer: token_issuer.clone(),
         service_account_tokens: service_account_tokens.clone(),
     };
-    let core = controlplane::new_server(&config, &factory, extensions).await.map_err(anyhow::Error::msg)?;
+    let core =
+        controlplane::new_server(&config, &factory, extensions.server.clone()).await.map_err(anyhow::Error::msg)?;
     let aggregator = aggregator::new_server(&factory, core);
 
     let mut authenticator = Authenticator::default();

@@ -19,15 +19,23 @@ pub enum PatchType {
 }
 
 impl PatchType {
-    /// The patch type of a Content-Type; others are a 415.
-    pub fn from_content_type(content_type: Option<&str>) -> Result<Self, ApiError> {
+    /// The patch type of a Content-Type; others, and strategic merge where
+    /// the kind has no patch strategies, are a 415 naming what is accepted.
+    pub fn from_content_type(content_type: Option<&str>, strategic: bool) -> Result<Self, ApiError> {
         let essence = content_type.unwrap_or_default().split(';').next().unwrap_or_default().trim();
         match essence {
             "application/json-patch+json" => Ok(PatchType::Json),
             "application/merge-patch+json" => Ok(PatchType::Merge),
-            "application/strategic-merge-patch+json" => Ok(PatchType::Strategic),
+            "application/strategic-merge-patch+json" if strategic => Ok(PatchType::Strategic),
             "application/apply-patch+yaml" | "application/apply-patch+json" => Ok(PatchType::Apply),
-            other => Err(ApiError::unsupported_media_type(other)),
+            _ => {
+                let mut accepted =
+                    vec!["application/json-patch+json", "application/merge-patch+json", "application/apply-patch+yaml"];
+                if strategic {
+                    accepted.push("application/strategic-merge-patch+json");
+                }
+                Err(ApiError::unsupported_patch_type(&accepted))
+            }
         }
     }
 }

@@ -137,7 +137,7 @@ pub(super) async fn update(store: &Arc<Store>, request: RestRequest) -> Result<R
 }
 
 pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
-    let patch_type = PatchType::from_content_type(request.header("content-type"))?;
+    let patch_type = PatchType::from_content_type(request.header("content-type"), true)?;
     let body = request.read_body().await?;
     let patch: Value =
         serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;

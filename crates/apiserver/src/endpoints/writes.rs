@@ -98,7 +98,7 @@ pub(super) async fn update(store: &Arc<Store>, request: RestRequest) -> Result<R
 pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
     let output = output(&request)?;
     let dry_run = request.query.dry_run()?;
-    let patch_type = PatchType::from_content_type(request.header("content-type"))?;
+    let patch_type = PatchType::from_content_type(request.header("content-type"), store.def.accepts_strategic_merge())?;
     let body = request.read_body().await?;
     let patch: Value = match patch_type {
         PatchType::Apply => {
@@ -108,7 +108,7 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
     };
     let validation = FieldValidation::parse(request.query.get("fieldValidation"))?;
     let patch = Arc::new(patch);
-    let schemas = kind_schemas(&store.def);
+    let schemas = kind_schemas(&store.def).filter(|_| store.def.accepts_strategic_merge());
     let warnings = Warnings::default();
     let collected = warnings.clone();
     let def = store.def.clone();

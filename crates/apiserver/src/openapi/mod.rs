@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use serde_json::{Map, Value, json};
 
 use crate::discovery::GroupSummary;
-use crate::resource::ResourceDef;
+use crate::resource::{ResourceDef, SchemaFn, SchemaSource};
 
 /// A kind's schema: the name of its root schema and every schema it
 /// references, extensions applied.
@@ -26,31 +26,46 @@ pub struct KindSchemas {
     pub root: String,
     /// The schemas by name.
     pub components: Map<String, Value>,
+    /// Where the Swagger 2.0 document (`/openapi/v2`) needs other schemas
+    /// than the v3 documents (custom resources drop the constructs v2
+    /// cannot express): those schemas by name.
+    pub v2_components: Option<Map<String, Value>>,
 }
 
-/// The schemas of a kind, generated on first use and cached.
-pub fn kind_schemas(def: &ResourceDef) -> Option<Arc<KindSchemas>> {
-    type Cache = Mutex<HashMap<(String, String, String), Arc<KindSchemas>>>;
-    static CACHE: OnceLock<Cache> = OnceLock::new();
-    let schema_fn = def.schema?;
-    let key = (def.group.clone(), def.version.clone(), def.kind.clone());
-    let cache = CACHE.get_or_init(Mutex::default);
-    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
-        return Some(found.clone());
-    }
+/// The schema of a k8s-openapi type and every schema it references, named
+/// and described as upstream's, with upstream's extensions: the root's name
+/// and the components.
+pub fn generate(schema_fn: SchemaFn) -> Option<(String, Map<String, Value>)> {
     let mut generator = schemars::generate::SchemaSettings::openapi3().into_generator();
     let reference = schema_fn(&mut generator);
     let root = reference.get("$ref")?.as_str()?.rsplit('/').next()?.to_string();
     let mut components: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     extensions::apply(&mut components);
     drop_required_metadata(&mut components);
+    Some((root, components))
+}
+
+/// The schemas of a kind, generated on first use and cached.
+pub fn kind_schemas(def: &ResourceDef) -> Option<Arc<KindSchemas>> {
+    type Cache = Mutex<HashMap<(String, String, String), Arc<KindSchemas>>>;
+    static CACHE: OnceLock<Cache> = OnceLock::new();
+    let schema_fn = match def.schema.as_ref()? {
+        SchemaSource::Generated(schema_fn) => *schema_fn,
+        SchemaSource::Given(schemas) => return Some(schemas.clone()),
+    };
+    let key = (def.group.clone(), def.version.clone(), def.kind.clone());
+    let cache = CACHE.get_or_init(Mutex::default);
+    if let Some(found) = cache.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+        return Some(found.clone());
+    }
+    let (root, mut components) = generate(schema_fn)?;
     if let Some(schema) = components.get_mut(&root).and_then(Value::as_object_mut) {
         schema.insert(
             "x-kubernetes-group-version-kind".into(),
             json!([{"group": def.group, "version": def.version, "kind": def.kind}]),
         );
     }
-    let schemas = Arc::new(KindSchemas { root, components });
+    let schemas = Arc::new(KindSchemas { root, components, v2_components: None });
     cache.lock().unwrap_or_else(|p| p.into_inner()).insert(key, schemas.clone());
     Some(schemas)
 }
@@ -132,8 +147,14 @@ fn operation(def: &ResourceDef, action: &str, write: bool) -> Value {
     })
 }
 
-/// One group version's document.
+/// One group version's OpenAPI v3 document.
 pub fn document(group: &GroupSummary, version: &str) -> Option<Value> {
+    document_of(group, version, false)
+}
+
+/// One group version's paths and schemas; `v2` picks the schemas meant for
+/// the Swagger 2.0 document.
+fn document_of(group: &GroupSummary, version: &str, v2: bool) -> Option<Value> {
     let served = group.versions.iter().find(|v| v.version == version)?;
     let mut paths = Map::new();
     let mut schemas = Map::new();
@@ -172,7 +193,13 @@ pub fn document(group: &GroupSummary, version: &str) -> Option<Value> {
         paths.insert(collection, Value::Object(collection_ops));
         paths.insert(item, Value::Object(item_ops));
         match kind_schemas(def) {
-            Some(kind) => schemas.extend(kind.components.iter().map(|(k, v)| (k.clone(), v.clone()))),
+            Some(kind) => {
+                let components = match (&kind.v2_components, v2) {
+                    (Some(v2_components), true) => v2_components,
+                    _ => &kind.components,
+                };
+                schemas.extend(components.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
             None => {
                 schemas.insert(
                     schema_name(def),
@@ -199,7 +226,7 @@ pub fn swagger(groups: &[GroupSummary]) -> Value {
     let mut definitions = Map::new();
     for group in groups {
         for version in &group.versions {
-            if let Some(Value::Object(document)) = document(group, &version.version) {
+            if let Some(Value::Object(document)) = document_of(group, &version.version, true) {
                 if let Some(Value::Object(p)) = document.get("paths") {
                     paths.extend(p.iter().map(|(k, v)| (k.clone(), v.clone())));
                 }

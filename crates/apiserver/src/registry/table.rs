@@ -1,37 +1,59 @@
 //! Table output (meta.k8s.io/v1 Table) as `kubectl get` asks for it: the
 //! columns upstream's printers define per kind, and one row per object.
 
+use std::borrow::Cow;
 use std::time::{Duration, SystemTime};
 
 use serde_json::{Value, json};
 
 /// One column of a Table.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Column {
     /// The header, e.g. `Ready`.
-    pub name: &'static str,
+    pub name: Cow<'static, str>,
     /// `string`, `integer`, `date`, ...
-    pub column_type: &'static str,
-    /// 0 for the default view, 1 for `-o wide` only.
-    pub priority: u8,
+    pub column_type: Cow<'static, str>,
+    /// A refinement of the type: `name` for the Name column, a custom
+    /// resource column's format.
+    pub format: Cow<'static, str>,
+    /// 0 for the default view, 1 or more for `-o wide` only.
+    pub priority: i64,
     /// What the column shows.
-    pub description: &'static str,
+    pub description: Cow<'static, str>,
 }
 
 impl Column {
     /// A column of the default view.
     pub const fn new(name: &'static str, column_type: &'static str, description: &'static str) -> Self {
-        Column { name, column_type, priority: 0, description }
+        Column {
+            name: Cow::Borrowed(name),
+            column_type: Cow::Borrowed(column_type),
+            format: Cow::Borrowed(""),
+            priority: 0,
+            description: Cow::Borrowed(description),
+        }
     }
 
     /// A column shown only with `-o wide`.
     pub const fn wide(name: &'static str, column_type: &'static str, description: &'static str) -> Self {
-        Column { name, column_type, priority: 1, description }
+        Column {
+            name: Cow::Borrowed(name),
+            column_type: Cow::Borrowed(column_type),
+            format: Cow::Borrowed(""),
+            priority: 1,
+            description: Cow::Borrowed(description),
+        }
     }
 }
 
 /// The Name column every table starts with.
-pub const NAME: Column = Column::new("Name", "string", "Name must be unique within a namespace.");
+pub const NAME: Column = Column {
+    name: Cow::Borrowed("Name"),
+    column_type: Cow::Borrowed("string"),
+    format: Cow::Borrowed("name"),
+    priority: 0,
+    description: Cow::Borrowed("Name must be unique within a namespace."),
+};
 /// The Age column.
 pub const AGE: Column = Column::new(
     "Age",
@@ -78,9 +100,9 @@ pub struct Columns<F> {
 impl<F: Fn(&Value) -> Vec<Value> + Send + Sync> TableConvertor for Columns<F> {
     fn columns(&self) -> Vec<Column> {
         let mut columns = vec![NAME];
-        columns.extend(self.columns.iter().filter(|c| c.priority == 0));
+        columns.extend(self.columns.iter().filter(|c| c.priority == 0).cloned());
         columns.push(AGE);
-        columns.extend(self.columns.iter().filter(|c| c.priority > 0));
+        columns.extend(self.columns.iter().filter(|c| c.priority > 0).cloned());
         columns
     }
 
@@ -165,7 +187,7 @@ impl Printer {
 
 impl TableConvertor for Printer {
     fn columns(&self) -> Vec<Column> {
-        self.columns.iter().map(|(c, _)| *c).collect()
+        self.columns.iter().map(|(c, _)| c.clone()).collect()
     }
 
     fn cells(&self, object: &Value) -> Vec<Value> {
@@ -281,7 +303,7 @@ pub fn to_table(
             json!({
                 "name": c.name,
                 "type": c.column_type,
-                "format": if c.name == "Name" { "name" } else { "" },
+                "format": c.format,
                 "description": c.description,
                 "priority": c.priority,
             })

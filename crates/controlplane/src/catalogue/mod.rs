@@ -221,7 +221,7 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
         let storage = match &converter {
             Some(converter) => {
                 let stored = storages.get(key).cloned().ok_or(format!("{key} is served before it is stored"))?;
-                Arc::new(ConvertedStorage::new(stored, converter.clone()))
+                Arc::new(ConvertedStorage::in_process(stored, converter.clone()))
             }
             None => storages.entry(key).or_insert_with(|| factory.storage(key, &strategy)).clone(),
         };

@@ -12,13 +12,11 @@ pub mod namespace;
 mod serviceaccounts;
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use apiserver::authn::UserInfo;
-use apiserver::registry::{Context, Store};
-use futures::StreamExt;
+pub(crate) use apiserver::informer::{controller_context, watch_store};
+use apiserver::registry::Store;
 use serde_json::Value;
-use storage::{EventType, WatchOptions};
+use storage::EventType;
 use tokio::task::JoinHandle;
 
 pub use clusterrole_aggregation::ClusterRoleAggregation;
@@ -63,49 +61,11 @@ pub fn enabled(flag: &[String]) -> Result<Vec<&'static str>, String> {
     Ok(enabled)
 }
 
-/// The identity controllers act as.
-pub(crate) fn controller_context(name: &str, namespace: &str) -> Context {
-    Context {
-        user: UserInfo {
-            username: format!("system:serviceaccount:kube-system:{name}"),
-            groups: vec!["system:serviceaccounts".into()],
-            ..Default::default()
-        },
-        namespace: namespace.to_string(),
-        dry_run: false,
-    }
-}
-
 /// What a controller does for each namespace it hears about.
 #[async_trait::async_trait]
 pub trait NamespaceHandler: Send + Sync + 'static {
     /// Called for every namespace at start and on every change.
     async fn namespace_changed(&self, namespace: &Value);
-}
-
-/// Watches every object of `store` (the current ones first, as ADDED) and
-/// hands each event to `on_event`, starting the watch over whenever it ends.
-pub fn watch_store<F, Fut>(store: Arc<Store>, name: &'static str, on_event: F) -> JoinHandle<()>
-where
-    F: Fn(EventType, Value) -> Fut + Send + Sync + 'static,
-    Fut: std::future::Future<Output = ()> + Send,
-{
-    tokio::spawn(async move {
-        loop {
-            let ctx = controller_context(name, "");
-            match store.watch(&ctx, None, WatchOptions::default()).await {
-                Ok(mut events) => {
-                    while let Some(Ok(event)) = events.next().await {
-                        if let Ok(object) = serde_json::from_slice::<Value>(&event.object) {
-                            on_event(event.event_type, object).await;
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(controller = name, error = %e.message, "cannot watch {}", store.def.plural),
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    })
 }
 
 /// Hands every namespace, at start and on every change, to `handler`.
