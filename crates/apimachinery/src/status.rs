@@ -209,6 +209,12 @@ impl ApiError {
         ApiError::new(500, "InternalError", format!("Internal error occurred: {}", message.into()))
     }
 
+    /// 500 with no reason: an object could not be converted between
+    /// versions, reported with the converter's own message as upstream does.
+    pub fn conversion_failed(message: impl Into<String>) -> Self {
+        ApiError::new(500, "", message)
+    }
+
     /// 503 with a message.
     pub fn service_unavailable(message: impl Into<String>) -> Self {
         ApiError::new(503, "ServiceUnavailable", message)

@@ -77,7 +77,7 @@ impl ConvertedStorage {
 }
 
 fn failed(message: String) -> StorageError {
-    StorageError::Backend(format!("conversion failed: {message}"))
+    StorageError::Conversion(message)
 }
 
 fn decode(data: &[u8]) -> storage::Result<Value> {

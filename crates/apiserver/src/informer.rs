@@ -2,6 +2,7 @@
 //! every object of a resource, the current ones first, then each change,
 //! read straight from the registry store (no HTTP round trip).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -12,6 +13,10 @@ use tokio::task::JoinHandle;
 
 use crate::authn::UserInfo;
 use crate::registry::{Context, Store};
+
+/// The stores a controller acting on every kind goes through, asked anew
+/// each time because custom resources come and go.
+pub type StoreSource = Arc<dyn Fn() -> Vec<Arc<Store>> + Send + Sync>;
 
 /// The identity an in-process controller acts as: the service account
 /// `kube-system/<name>`, as upstream's controllers are.
@@ -25,6 +30,42 @@ pub fn controller_context(name: &str, namespace: &str) -> Context {
         namespace: namespace.to_string(),
         dry_run: false,
     }
+}
+
+/// Watches every store `source` yields while it yields it (one watch per
+/// resource, started when the resource appears and stopped when it goes),
+/// handing each event to `on_event` with the store it came from.
+pub fn watch_all<F, Fut>(source: StoreSource, name: &'static str, on_event: F) -> JoinHandle<()>
+where
+    F: Fn(Arc<Store>, EventType, Value) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let on_event = Arc::new(on_event);
+    tokio::spawn(async move {
+        let mut watches: HashMap<(String, String), JoinHandle<()>> = HashMap::new();
+        loop {
+            let stores = source();
+            let current: Vec<(String, String)> =
+                stores.iter().map(|s| (s.def.group.clone(), s.def.plural.clone())).collect();
+            watches.retain(|resource, watch| {
+                let keep = current.contains(resource);
+                if !keep {
+                    watch.abort();
+                }
+                keep
+            });
+            for (store, resource) in stores.into_iter().zip(current) {
+                if watches.contains_key(&resource) {
+                    continue;
+                }
+                let on_event = on_event.clone();
+                let watched = store.clone();
+                let watch = watch_store(store, name, move |event, object| on_event(watched.clone(), event, object));
+                watches.insert(resource, watch);
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    })
 }
 
 /// Watches every object of `store` (the current ones first, as ADDED) and

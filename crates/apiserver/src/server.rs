@@ -108,6 +108,25 @@ impl GenericApiServer {
         groups.retain(|g| !g.versions.is_empty());
     }
 
+    /// One store per resource served by this server and those behind it
+    /// (the preferred version's), in chain order: what controllers that act
+    /// on every kind (garbage collection, namespace deletion) go through,
+    /// custom resources included.
+    pub fn resource_stores(&self) -> Vec<Arc<Store>> {
+        let mut stores: Vec<Arc<Store>> = Vec::new();
+        for group in self.read().iter() {
+            for store in group.versions.iter().flat_map(|v| v.resources.iter()) {
+                if !stores.iter().any(|s| s.def.group == store.def.group && s.def.plural == store.def.plural) {
+                    stores.push(store.clone());
+                }
+            }
+        }
+        if let Some(delegate) = &self.delegate {
+            stores.extend(delegate.resource_stores());
+        }
+        stores
+    }
+
     /// The store of a served resource, searching down the chain.
     pub fn find(&self, group: &str, version: &str, plural: &str) -> Option<Arc<Store>> {
         let local = self

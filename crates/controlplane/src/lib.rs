@@ -15,6 +15,7 @@ pub mod ipaddresses;
 pub mod ipallocator;
 pub mod portallocator;
 pub mod printers;
+pub mod service_resolver;
 pub mod serviceaccount;
 pub mod strategies;
 

@@ -101,6 +101,10 @@ pub async fn run(options: Options) -> Result<()> {
     };
     let core =
         controlplane::new_server(&config, &factory, extensions.server.clone()).await.map_err(anyhow::Error::msg)?;
+    if let (Some(services), Some(endpoints)) = (core.find("", "v1", "services"), core.find("", "v1", "endpoints")) {
+        let resolver = controlplane::service_resolver::EndpointsResolver { services, endpoints };
+        extensions.set_service_resolver(Arc::new(resolver));
+    }
     let aggregator = aggregator::new_server(&factory, core);
 
     let mut authenticator = Authenticator::default();

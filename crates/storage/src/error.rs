@@ -54,6 +54,11 @@ pub enum StorageError {
         /// What failed.
         message: String,
     },
+    /// An object could not be converted between the version it is stored in
+    /// and the version asked for (a custom resource's conversion webhook
+    /// failed); upstream answers 500 with the message as it is.
+    #[error("{0}")]
+    Conversion(String),
     /// The backend failed: I/O, an unreachable etcd, a closed writer.
     #[error("storage backend error: {0}")]
     Backend(String),

@@ -14,6 +14,7 @@ pub fn storage_error(error: StorageError, resource: &GroupResource, name: &str) 
             ApiError::timeout(format!("Too large resource version: {requested}, current: {current}"), 1)
         }
         StorageError::BadRequest(message) => ApiError::bad_request(message),
+        StorageError::Conversion(message) => ApiError::conversion_failed(message),
         other => ApiError::internal(other.to_string()),
     }
 }

@@ -200,7 +200,7 @@ pub fn entries(
 
 /// Installs every built-in resource on `server`, with NamespaceLifecycle
 /// admission, and creates what must exist after start.
-pub async fn install(server: &GenericApiServer, config: &Config, factory: &StorageFactory) -> Result<(), String> {
+pub async fn install(server: &Arc<GenericApiServer>, config: &Config, factory: &StorageFactory) -> Result<(), String> {
     let allocator = Arc::new(IpAllocator::new(&config.service_cluster_ip_range)?);
     let ports = Arc::new(PortAllocator::new(&config.service_node_port_range)?);
     let claims = Arc::new(AddressClaims::default());
@@ -248,11 +248,14 @@ pub async fn install(server: &GenericApiServer, config: &Config, factory: &Stora
         let _ = eviction.set(Eviction { pods, budgets });
     }
     bootstrap::run(&stores, config, &allocator, &ports).await?;
-    start_controllers(&stores, config);
+    let chain = server.clone();
+    start_controllers(&stores, Arc::new(move || chain.resource_stores()), config);
     Ok(())
 }
 
-fn start_controllers(stores: &[Arc<Store>], config: &Config) {
+/// Starts the enabled controllers; `every_kind` yields the stores of every
+/// resource of the chain, custom ones included.
+fn start_controllers(stores: &[Arc<Store>], every_kind: apiserver::informer::StoreSource, config: &Config) {
     use crate::controllers::{self, GarbageCollector, NamespaceController, RootCaPublisher, ServiceAccountController};
     let find = |plural: &str| stores.iter().find(|s| s.def.group.is_empty() && s.def.plural == plural).cloned();
     let (Some(namespaces), Some(serviceaccounts), Some(configmaps)) =
@@ -263,15 +266,14 @@ fn start_controllers(stores: &[Arc<Store>], config: &Config) {
     for name in &config.controllers {
         match *name {
             "namespace" => {
-                let contents = stores.iter().filter(|s| s.def.namespaced).cloned().collect();
-                let controller = Arc::new(NamespaceController::new(namespaces.clone(), contents));
+                let controller = Arc::new(NamespaceController::new(namespaces.clone(), every_kind.clone()));
                 controllers::watch_namespaces(
                     namespaces.clone(),
                     "namespace-controller",
                     Arc::new(controllers::namespace::Terminator(controller)),
                 );
             }
-            "garbage-collector" => GarbageCollector::new(stores.to_vec()).start(),
+            "garbage-collector" => GarbageCollector::new(every_kind.clone()).start(),
             "disruption" => {
                 let budgets = stores.iter().find(|s| s.def.plural == "poddisruptionbudgets").cloned();
                 if let (Some(pods), Some(budgets)) = (find("pods"), budgets) {

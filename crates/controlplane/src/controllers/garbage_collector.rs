@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use apiserver::informer::{StoreSource, watch_all};
 use apiserver::registry::{DeleteOptions, DeleteOutcome, Store, Subresource};
 use serde_json::{Value, json};
 use storage::{EventType, ListOptions};
@@ -19,7 +20,7 @@ const NAME: &str = "generic-garbage-collector";
 
 /// The collector over every store.
 pub struct GarbageCollector {
-    stores: Vec<Arc<Store>>,
+    stores: StoreSource,
     in_progress: Mutex<HashSet<String>>,
 }
 
@@ -40,20 +41,18 @@ fn owner_uids(object: &Value) -> impl Iterator<Item = (&str, bool)> {
 }
 
 impl GarbageCollector {
-    /// A collector over these stores.
-    pub fn new(stores: Vec<Arc<Store>>) -> Arc<Self> {
+    /// A collector over the stores `stores` yields (custom resources too).
+    pub fn new(stores: StoreSource) -> Arc<Self> {
         Arc::new(GarbageCollector { stores, in_progress: Mutex::default() })
     }
 
     /// Watches every store and acts on owners as they change or go.
     pub fn start(self: &Arc<Self>) {
-        for store in &self.stores {
-            let (collector, watched) = (self.clone(), store.clone());
-            super::watch_store(store.clone(), NAME, move |event, object| {
-                collector.observe(&watched, event, object);
-                std::future::ready(())
-            });
-        }
+        let collector = self.clone();
+        watch_all(self.stores.clone(), NAME, move |store, event, object| {
+            collector.observe(&store, event, object);
+            std::future::ready(())
+        });
     }
 
     fn observe(self: &Arc<Self>, store: &Arc<Store>, event: EventType, object: Value) {
@@ -85,7 +84,7 @@ impl GarbageCollector {
     /// anywhere for a cluster-scoped owner).
     async fn dependents(&self, namespace: &str, uid: &str) -> Vec<Dependent> {
         let mut found = Vec::new();
-        for store in &self.stores {
+        for store in (self.stores)() {
             let ctx = controller_context(NAME, if store.def.namespaced { namespace } else { "" });
             let Ok(list) = store.list(&ctx, ListOptions { resource_version: Some(0), ..Default::default() }).await
             else {

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use apiserver::informer::StoreSource;
 use apiserver::registry::{DeleteOptions, Store, Subresource};
 use serde_json::{Value, json};
 use storage::ListOptions;
@@ -16,8 +17,9 @@ use super::{NamespaceHandler, controller_context};
 pub struct NamespaceController {
     /// The namespaces' store.
     pub namespaces: Arc<Store>,
-    /// Every namespaced resource whose objects must go with the namespace.
-    pub contents: Vec<Arc<Store>>,
+    /// Every resource (custom ones too); the namespaced ones' objects go
+    /// with the namespace.
+    pub contents: StoreSource,
     in_progress: Mutex<HashSet<String>>,
 }
 
@@ -25,7 +27,7 @@ const FINALIZER: &str = "kubernetes";
 
 impl NamespaceController {
     /// A controller over these stores.
-    pub fn new(namespaces: Arc<Store>, contents: Vec<Arc<Store>>) -> Self {
+    pub fn new(namespaces: Arc<Store>, contents: StoreSource) -> Self {
         NamespaceController { namespaces, contents, in_progress: Mutex::default() }
     }
 
@@ -34,7 +36,7 @@ impl NamespaceController {
     async fn delete_contents(&self, namespace: &str) -> usize {
         let ctx = controller_context("namespace-controller", namespace);
         let mut remaining = 0;
-        for store in &self.contents {
+        for store in (self.contents)().iter().filter(|s| s.def.namespaced) {
             let Ok(list) = store.list(&ctx, ListOptions::default()).await else {
                 remaining += 1;
                 continue;
