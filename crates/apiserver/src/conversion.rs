@@ -6,7 +6,8 @@
 //! served version (events.k8s.io/v1 Events over core/v1 ones, autoscaling/v1
 //! HorizontalPodAutoscalers over autoscaling/v2 ones).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use apimachinery::field::FieldError;
 use apimachinery::validation::NameRule;
@@ -37,11 +38,20 @@ pub trait Converter: Send + Sync {
 /// asynchronous, and it converts the objects of a list in one call.
 #[async_trait]
 pub trait StorageConverter: Send + Sync {
-    /// Stored objects as the served version shows them, in order.
-    async fn to_served(&self, stored: Vec<Value>) -> Result<Vec<Value>, String>;
+    /// Stored objects as the served version shows them, in order; `None`
+    /// for an object the served version shows as stored (its bytes then
+    /// pass through untouched).
+    async fn to_served(&self, stored: Vec<Value>) -> Result<Vec<Option<Value>>, String>;
 
     /// A served-version object as it is stored.
     async fn to_stored(&self, served: Value) -> Result<Value, String>;
+
+    /// Whether a stored object always converts to the same served object
+    /// (no webhook whose answers may change), so conversions of an object
+    /// version can be remembered instead of decoded again on every read.
+    fn deterministic(&self) -> bool {
+        false
+    }
 }
 
 /// A built-in [`Converter`] as a [`StorageConverter`].
@@ -49,25 +59,41 @@ struct InProcess(Arc<dyn Converter>);
 
 #[async_trait]
 impl StorageConverter for InProcess {
-    async fn to_served(&self, stored: Vec<Value>) -> Result<Vec<Value>, String> {
-        stored.into_iter().map(|object| self.0.to_served(object)).collect()
+    async fn to_served(&self, stored: Vec<Value>) -> Result<Vec<Option<Value>>, String> {
+        stored.into_iter().map(|object| self.0.to_served(object).map(Some)).collect()
     }
 
     async fn to_stored(&self, served: Value) -> Result<Value, String> {
         self.0.to_stored(served)
+    }
+
+    fn deterministic(&self) -> bool {
+        true
     }
 }
 
 /// The storage of a served version over the storage of the storage version.
 pub struct ConvertedStorage {
     inner: Arc<dyn Interface>,
+    conversion: Arc<Conversion>,
+}
+
+/// How many remembered conversions a storage keeps before it starts over.
+const MEMO_CAPACITY: usize = 100_000;
+
+/// A converter and, for deterministic ones, what it answered per object
+/// version (its resourceVersion): the served bytes, or `None` when they are
+/// the stored bytes. Lists then pass bytes through as unconverted ones do.
+struct Conversion {
     converter: Arc<dyn StorageConverter>,
+    memo: Option<Mutex<HashMap<u64, Option<Bytes>>>>,
 }
 
 impl ConvertedStorage {
     /// `inner` stores the storage version; `converter` translates.
     pub fn new(inner: Arc<dyn Interface>, converter: Arc<dyn StorageConverter>) -> Self {
-        ConvertedStorage { inner, converter }
+        let memo = converter.deterministic().then(Mutex::default);
+        ConvertedStorage { inner, conversion: Arc::new(Conversion { converter, memo }) }
     }
 
     /// Storage converted by a built-in kind's in-process converter.
@@ -88,51 +114,75 @@ fn encode(value: &Value) -> storage::Result<Bytes> {
     serde_json::to_vec(value).map(Bytes::from).map_err(|e| failed(e.to_string()))
 }
 
-async fn served_all(converter: &dyn StorageConverter, objects: Vec<Object>) -> storage::Result<Vec<Object>> {
-    let values = objects.iter().map(|o| decode(&o.data)).collect::<storage::Result<Vec<_>>>()?;
-    let converted = converter.to_served(values).await.map_err(failed)?;
-    if converted.len() != objects.len() {
-        return Err(failed(format!("expected {} objects, got {}", objects.len(), converted.len())));
+impl Conversion {
+    fn remembered(&self, object: &Object) -> Option<Object> {
+        let memo = self.memo.as_ref().filter(|_| object.resource_version > 0)?;
+        let known = memo.lock().unwrap_or_else(|p| p.into_inner()).get(&object.resource_version).cloned()?;
+        Some(Object { data: known.unwrap_or_else(|| object.data.clone()), resource_version: object.resource_version })
     }
-    objects
-        .into_iter()
-        .zip(converted)
-        .map(|(object, value)| Ok(Object { data: encode(&value)?, resource_version: object.resource_version }))
-        .collect()
-}
 
-async fn served(converter: &dyn StorageConverter, object: Object) -> storage::Result<Object> {
-    let mut converted = served_all(converter, vec![object]).await?;
-    converted.pop().ok_or_else(|| failed("no object returned".into()))
-}
+    fn remember(&self, resource_version: u64, served: Option<Bytes>) {
+        let Some(memo) = self.memo.as_ref().filter(|_| resource_version > 0) else { return };
+        let mut memo = memo.lock().unwrap_or_else(|p| p.into_inner());
+        if memo.len() >= MEMO_CAPACITY {
+            memo.clear();
+        }
+        memo.insert(resource_version, served);
+    }
 
-async fn stored_bytes(converter: &dyn StorageConverter, data: &[u8]) -> storage::Result<Bytes> {
-    encode(&converter.to_stored(decode(data)?).await.map_err(failed)?)
+    async fn served_all(&self, objects: Vec<Object>) -> storage::Result<Vec<Object>> {
+        let mut results: Vec<Option<Object>> = objects.iter().map(|o| self.remembered(o)).collect();
+        let pending: Vec<usize> = (0..objects.len()).filter(|i| results[*i].is_none()).collect();
+        if !pending.is_empty() {
+            let values = pending.iter().map(|i| decode(&objects[*i].data)).collect::<storage::Result<Vec<_>>>()?;
+            let converted = self.converter.to_served(values).await.map_err(failed)?;
+            if converted.len() != pending.len() {
+                return Err(failed(format!("expected {} objects, got {}", pending.len(), converted.len())));
+            }
+            for (i, value) in pending.into_iter().zip(converted) {
+                let object = &objects[i];
+                let data = value.as_ref().map(encode).transpose()?;
+                self.remember(object.resource_version, data.clone());
+                let data = data.unwrap_or_else(|| object.data.clone());
+                results[i] = Some(Object { data, resource_version: object.resource_version });
+            }
+        }
+        Ok(results.into_iter().flatten().collect())
+    }
+
+    async fn served(&self, object: Object) -> storage::Result<Object> {
+        let mut converted = self.served_all(vec![object]).await?;
+        converted.pop().ok_or_else(|| failed("no object returned".into()))
+    }
+
+    async fn stored_bytes(&self, data: &[u8]) -> storage::Result<Bytes> {
+        encode(&self.converter.to_stored(decode(data)?).await.map_err(failed)?)
+    }
 }
 
 #[async_trait]
 impl Interface for ConvertedStorage {
     async fn create(&self, key: &str, data: Bytes, ttl_seconds: Option<u64>) -> storage::Result<Object> {
-        let stored = stored_bytes(self.converter.as_ref(), &data).await?;
-        served(self.converter.as_ref(), self.inner.create(key, stored, ttl_seconds).await?).await
+        let stored = self.conversion.stored_bytes(&data).await?;
+        self.conversion.served(self.inner.create(key, stored, ttl_seconds).await?).await
     }
 
     async fn delete(&self, key: &str, preconditions: &Preconditions) -> storage::Result<Object> {
-        served(self.converter.as_ref(), self.inner.delete(key, preconditions).await?).await
+        self.conversion.served(self.inner.delete(key, preconditions).await?).await
     }
 
     async fn watch(&self, key: &str, opts: WatchOptions) -> storage::Result<WatchStream> {
-        let converter = self.converter.clone();
+        let conversion = self.conversion.clone();
         let events = self.inner.watch(key, opts).await?;
         Ok(Box::pin(events.then(move |item| {
-            let converter = converter.clone();
+            let conversion = conversion.clone();
             async move {
                 let event = item?;
                 if event.object.is_empty() {
                     return Ok(event);
                 }
-                let object = Object { data: event.object.clone(), resource_version: 0 };
-                let object = served(converter.as_ref(), object).await?.data;
+                let object = Object { data: event.object.clone(), resource_version: event.resource_version };
+                let object = conversion.served(object).await?.data;
                 Ok(Arc::new(WatchEvent { object, ..(*event).clone() }))
             }
         })))
@@ -140,14 +190,14 @@ impl Interface for ConvertedStorage {
 
     async fn get(&self, key: &str, opts: &GetOptions) -> storage::Result<Option<Object>> {
         match self.inner.get(key, opts).await? {
-            Some(object) => Ok(Some(served(self.converter.as_ref(), object).await?)),
+            Some(object) => Ok(Some(self.conversion.served(object).await?)),
             None => Ok(None),
         }
     }
 
     async fn get_list(&self, key: &str, opts: &ListOptions) -> storage::Result<ObjectList> {
         let mut list = self.inner.get_list(key, opts).await?;
-        list.items = served_all(self.converter.as_ref(), std::mem::take(&mut list.items)).await?;
+        list.items = self.conversion.served_all(std::mem::take(&mut list.items)).await?;
         Ok(list)
     }
 
@@ -158,13 +208,13 @@ impl Interface for ConvertedStorage {
         ignore_not_found: bool,
         try_update: UpdateFn,
     ) -> storage::Result<Object> {
-        let converter = self.converter.clone();
+        let conversion = self.conversion.clone();
         let try_update = Arc::new(tokio::sync::Mutex::new(try_update));
         let converting: UpdateFn = Box::new(move |current: Option<Object>| {
-            let (converter, try_update) = (converter.clone(), try_update.clone());
+            let (conversion, try_update) = (conversion.clone(), try_update.clone());
             Box::pin(async move {
                 let current = match current {
-                    Some(object) => Some(served(converter.as_ref(), object).await?),
+                    Some(object) => Some(conversion.served(object).await?),
                     None => None,
                 };
                 let next = {
@@ -172,12 +222,12 @@ impl Interface for ConvertedStorage {
                     update(current)
                 };
                 let result = next.await?;
-                let data = stored_bytes(converter.as_ref(), &result.data).await?;
+                let data = conversion.stored_bytes(&result.data).await?;
                 Ok(UpdateResult { data, ..result })
             })
         });
         let updated = self.inner.guaranteed_update(key, preconditions, ignore_not_found, converting).await?;
-        served(self.converter.as_ref(), updated).await
+        self.conversion.served(updated).await
     }
 
     async fn count(&self, key: &str) -> storage::Result<u64> {

@@ -68,6 +68,50 @@ fn report(name: &str, (latencies, elapsed): (Vec<Duration>, Duration)) {
     );
 }
 
+/// A CRD with a schema, a default and a CEL rule, so that every write
+/// goes through validation, defaulting and the rule.
+fn widget_crd() -> serde_json::Value {
+    json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {"name": "widgets.bench.example.com"},
+        "spec": {
+            "group": "bench.example.com",
+            "scope": "Namespaced",
+            "names": {"plural": "widgets", "singular": "widget", "kind": "Widget"},
+            "versions": [{"name": "v1", "served": true, "storage": true, "schema": {"openAPIV3Schema": {
+                "type": "object",
+                "properties": {"spec": {"type": "object",
+                    "x-kubernetes-validations": [{"rule": "self.size <= 100", "message": "too big"}],
+                    "properties": {"size": {"type": "integer", "default": 1}, "note": {"type": "string"}}}},
+            }}}],
+        },
+    })
+}
+
+/// Custom resources: how soon a new CRD is served, then writes and reads.
+async fn custom_resources(client: &kube::Client) {
+    let created = Instant::now();
+    let crd = serde_json::to_vec(&widget_crd()).unwrap();
+    support::raw_status(client, "POST", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd).await;
+    while support::raw_status(client, "GET", "/apis/bench.example.com/v1/widgets", Vec::new()).await.0 != 200 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    println!("CRD created to its resources served: {:.2?}", created.elapsed());
+    const PATH: &str = "/apis/bench.example.com/v1/namespaces/default/widgets";
+    let create = |client: kube::Client, i: usize| async move {
+        let body = json!({"apiVersion": "bench.example.com/v1", "kind": "Widget", "metadata": {"name": format!("w-{i:05}")}, "spec": {"note": "v".repeat(200)}});
+        support::raw_status(&client, "POST", PATH, serde_json::to_vec(&body).unwrap()).await.0
+    };
+    report("CREATE custom resource", run_clients(client, 20, create).await);
+    let get = |client: kube::Client, i: usize| async move {
+        support::raw_status(&client, "GET", &format!("{PATH}/w-{:05}", i % 1280), Vec::new()).await.0
+    };
+    report("GET custom resource", run_clients(client, 100, get).await);
+    let list = |client: kube::Client, _| async move { support::raw_status(&client, "GET", PATH, Vec::new()).await.0 };
+    report("LIST 1.3k custom resources", run_clients(client, 10, list).await);
+}
+
 fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -140,6 +184,7 @@ fn main() {
             support::raw_status(&client, "GET", "/api/v1/namespaces/kube-public/configmaps?resourceVersion=0", Vec::new()).await.0
         };
         report("LIST 1k configmaps, rv=0", run_clients(&client, 10, list_any).await);
+        custom_resources(&client).await;
         println!("RSS after the load: {} MiB", rss_kib(child.id()) / 1024);
     });
     let _ = child.kill();

@@ -204,6 +204,33 @@ fn custom_resources_are_served_validated_and_cleaned_up() {
     assert!(server.ok(&["get", "ct", "-A", "-o", "name"]).trim().is_empty(), "the old resources were deleted");
 }
 
+#[test]
+fn a_terminating_crd_refuses_new_resources_until_its_last_one_is_gone() {
+    let server = Server::start();
+    established(&server);
+    let held = CRONTAB.replace("  name: nightly\n", "  name: nightly\n  finalizers: [example.com/hold]\n");
+    let held = manifest(&server, "held.yaml", &held);
+    server.ok(&["apply", "-f", &held, "--validate=false"]);
+    server.ok(&["delete", "crd", "crontabs.stable.example.com", "--wait=false"]);
+    eventually("the CRD to report its deletion in progress", || {
+        server.ok(&[
+            "get",
+            "crd",
+            "crontabs.stable.example.com",
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"Terminating\")].reason}",
+        ]) == "InstanceDeletionInProgress"
+    });
+    let another = manifest(&server, "another.yaml", &CRONTAB.replace("nightly", "another"));
+    let refused = server.fails(&["create", "-f", &another, "--validate=false"]);
+    assert!(
+        refused.contains(r#"crontabs.stable.example.com "another" is forbidden: create not allowed while custom resource definition is terminating"#),
+        "{refused}"
+    );
+    server.ok(&["patch", "ct", "nightly", "--type=json", "-p", r#"[{"op":"remove","path":"/metadata/finalizers"}]"#]);
+    eventually("the CRD to be deleted", || server.ok(&["get", "crd", "-o", "name"]).trim().is_empty());
+}
+
 const TWO_VERSIONS: &str = r#"
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -253,4 +280,38 @@ fn a_two_version_crd_serves_both_versions_of_the_same_objects() {
     let as_v1beta1 = server.ok(&["get", "--raw", "/apis/example.com/v1beta1/widgets/small"]);
     assert!(as_v1beta1.contains(r#""apiVersion":"example.com/v1beta1""#), "{as_v1beta1}");
     assert_eq!(server.ok(&["get", "widgets.v1beta1.example.com", "-o", "name"]).trim(), "widget.example.com/small");
+}
+
+#[test]
+fn an_invalid_crd_is_refused_with_upstreams_messages() {
+    let server = Server::start();
+    let untyped = CRD.replace("          spec:\n            type: object\n", "          spec:\n");
+    let crd = manifest(&server, "untyped.yaml", &untyped);
+    let refused = server.fails(&["apply", "-f", &crd, "--validate=false"]);
+    assert!(
+        refused.contains("spec.validation.openAPIV3Schema.properties[spec].type: Required value: must not be empty for specified object fields"),
+        "{refused}"
+    );
+    let misnamed = manifest(
+        &server,
+        "misnamed.yaml",
+        &CRD.replace("name: crontabs.stable.example.com", "name: crons.stable.example.com"),
+    );
+    let refused = server.fails(&["apply", "-f", &misnamed]);
+    assert!(
+        refused.contains(
+            r#"metadata.name: Invalid value: "crons.stable.example.com": must be spec.names.plural+"."+spec.group"#
+        ),
+        "{refused}"
+    );
+    let no_storage = manifest(&server, "nostorage.yaml", &CRD.replace("storage: true", "storage: false"));
+    let refused = server.fails(&["apply", "-f", &no_storage]);
+    assert!(refused.contains("must have exactly one version marked as storage version"), "{refused}");
+    let bad_rule = manifest(&server, "badrule.yaml", &CRD.replace("self.replicas <= 10", "self.replicas <="));
+    let refused = server.fails(&["apply", "-f", &bad_rule]);
+    assert!(
+        refused.contains("x-kubernetes-validations[0].rule: Invalid value") && refused.contains("compilation failed"),
+        "{refused}"
+    );
+    assert!(server.ok(&["get", "crd", "-o", "name"]).trim().is_empty());
 }

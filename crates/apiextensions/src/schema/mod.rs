@@ -6,6 +6,7 @@
 //! ([`published`]).
 
 pub mod cel;
+pub mod defaults;
 pub mod formats;
 pub mod list_types;
 pub mod published;
@@ -21,6 +22,7 @@ use self::validate::Path;
 pub struct VersionSchema {
     schema: Option<Value>,
     rules: Option<cel::Rules>,
+    has_defaults: bool,
 }
 
 impl VersionSchema {
@@ -28,15 +30,20 @@ impl VersionSchema {
     /// `None` accepts any object.
     pub fn new(schema: Option<&Value>, group: &str, version: &str, kind: &str) -> Self {
         let rules = schema.and_then(|s| cel::Rules::compile(s, &format!("{group}/{version}"), group, kind));
-        VersionSchema { schema: schema.cloned(), rules }
+        let has_defaults = schema.is_some_and(|s| s.to_string().contains("\"default\""));
+        VersionSchema { schema: schema.cloned(), rules, has_defaults }
     }
 
-    /// Fills in the schema's defaults.
-    pub fn apply_defaults(&self, object: &mut Value) {
-        if let Some(schema) = &self.schema
-            && schema.to_string().contains("\"default\"")
-        {
-            *object = kube_cel::apply_defaults(schema, object);
+    /// Whether the schema defaults any field.
+    pub fn has_defaults(&self) -> bool {
+        self.has_defaults
+    }
+
+    /// Fills in the schema's defaults; returns whether anything changed.
+    pub fn apply_defaults(&self, object: &mut Value) -> bool {
+        match self.schema.as_ref().filter(|_| self.has_defaults) {
+            Some(schema) => defaults::apply(schema, object),
+            None => false,
         }
     }
 

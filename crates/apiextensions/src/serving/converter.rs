@@ -154,16 +154,26 @@ fn restore_metadata(converted: &mut Value, original: &Value) {
 
 #[async_trait]
 impl StorageConverter for CustomResourceConverter {
-    async fn to_served(&self, stored: Vec<Value>) -> Result<Vec<Value>, String> {
-        let mut served = self.convert(stored, &self.served_version).await?;
-        for object in &mut served {
-            self.schema.apply_defaults(object);
-        }
-        Ok(served)
+    async fn to_served(&self, stored: Vec<Value>) -> Result<Vec<Option<Value>>, String> {
+        let desired = self.api_version(&self.served_version);
+        let in_version: Vec<bool> = stored.iter().map(|o| o["apiVersion"] == desired.as_str()).collect();
+        let served = self.convert(stored, &self.served_version).await?;
+        Ok(served
+            .into_iter()
+            .zip(in_version)
+            .map(|(mut object, unconverted)| {
+                let defaulted = self.schema.apply_defaults(&mut object);
+                (defaulted || !unconverted).then_some(object)
+            })
+            .collect())
     }
 
     async fn to_stored(&self, served: Value) -> Result<Value, String> {
         let mut stored = self.convert(vec![served], &self.storage_version).await?;
         stored.pop().ok_or_else(|| "no object converted".to_string())
+    }
+
+    fn deterministic(&self) -> bool {
+        matches!(self.strategy.as_ref(), Strategy::None)
     }
 }

@@ -118,8 +118,12 @@ impl CrdHandler {
             return self.crd_deleted(crd);
         }
         let terminating = conditions::is_true(crd, conditions::TERMINATING);
-        let fingerprint =
-            json!({"uid": crd["metadata"]["uid"], "spec": crd["spec"], "names": crd::accepted_names(crd)});
+        let fingerprint = json!({
+            "uid": crd["metadata"]["uid"],
+            "spec": crd["spec"],
+            "names": crd::accepted_names(crd),
+            "storedVersions": crd["status"]["storedVersions"],
+        });
         if let Some(served) = self.served().get(&name)
             && served.fingerprint == fingerprint
         {
@@ -235,7 +239,10 @@ impl CrdHandler {
         let key_prefix = format!("{}/{key}", self.factory.prefix);
         let mut versions = Vec::new();
         let mut storage_store = None;
+        let stored_versions = strings(&crd["status"]["storedVersions"]);
+        let stored_only_in_storage_version = stored_versions.iter().all(|v| *v == storage_version);
         for (name, served, def, strategy, schema) in strategies {
+            let schema_defaults = schema.has_defaults();
             let converter = CustomResourceConverter {
                 group: names.group.clone(),
                 kind: names.kind.clone(),
@@ -245,7 +252,12 @@ impl CrdHandler {
                 schema,
                 resolver: self.resolver.clone(),
             };
-            let storage = Arc::new(ConvertedStorage::new(cache.clone(), Arc::new(converter)));
+            let storage: Arc<dyn Interface> =
+                if name == storage_version && stored_only_in_storage_version && !schema_defaults {
+                    cache.clone()
+                } else {
+                    Arc::new(ConvertedStorage::new(cache.clone(), Arc::new(converter)))
+                };
             let store = Arc::new(Store::new(def, storage, &key_prefix, strategy, self.factory.admission.clone()));
             if name == storage_version {
                 storage_store = Some(store.clone());

@@ -109,6 +109,9 @@ fn document_hash(group: &GroupSummary, version: &crate::discovery::VersionSummar
     for r in &version.resources {
         r.plural.hash(&mut hasher);
         r.verbs.hash(&mut hasher);
+        if let Some(SchemaSource::Given(schemas)) = &r.schema {
+            schemas.components.get(&schemas.root).map(Value::to_string).hash(&mut hasher);
+        }
     }
     format!("{:016X}", hasher.finish())
 }
