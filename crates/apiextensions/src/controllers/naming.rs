@@ -47,16 +47,17 @@ fn accept(crd: &Value, taken: &Taken) -> (Value, Option<(&'static str, String)>)
         }
     }
     let mut conflict = None;
-    let mut check = |field: &str, reason: &'static str, pool: &HashSet<String>| {
+    let check = |field: &str, reason: &'static str, pool: &HashSet<String>, accepted: &mut Value| {
         let wanted = requested[field].as_str().unwrap_or_default();
         if wanted == current[field].as_str().unwrap_or_default() || !pool.contains(wanted) {
             accepted[field] = json!(wanted);
+            None
         } else {
-            conflict = Some((reason, format!("\"{wanted}\" is already in use")));
+            Some((reason, format!("\"{wanted}\" is already in use")))
         }
     };
-    check("plural", "PluralConflict", &taken.resources);
-    check("singular", "SingularConflict", &taken.resources);
+    conflict = check("plural", "PluralConflict", &taken.resources, &mut accepted).or(conflict);
+    conflict = check("singular", "SingularConflict", &taken.resources, &mut accepted).or(conflict);
     let wanted_short = strings(&requested["shortNames"]);
     let current_short = strings(&current["shortNames"]);
     let short_conflicts: Vec<String> = wanted_short
@@ -76,16 +77,8 @@ fn accept(crd: &Value, taken: &Taken) -> (Value, Option<(&'static str, String)>)
         };
         conflict = Some(("ShortNamesConflict", message));
     }
-    let mut check = |field: &str, reason: &'static str, pool: &HashSet<String>| {
-        let wanted = requested[field].as_str().unwrap_or_default();
-        if wanted == current[field].as_str().unwrap_or_default() || !pool.contains(wanted) {
-            accepted[field] = json!(wanted);
-        } else {
-            conflict = Some((reason, format!("\"{wanted}\" is already in use")));
-        }
-    };
-    check("kind", "KindConflict", &taken.kinds);
-    check("listKind", "ListKindConflict", &taken.kinds);
+    conflict = check("kind", "KindConflict", &taken.kinds, &mut accepted).or(conflict);
+    conflict = check("listKind", "ListKindConflict", &taken.kinds, &mut accepted).or(conflict);
     if !requested["categories"].is_null() {
         accepted["categories"] = requested["categories"].clone();
     }
