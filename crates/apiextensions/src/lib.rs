@@ -64,7 +64,7 @@ impl Drop for ApiExtensions {
 /// Builds the APIExtensionsServer (nothing behind it: NotFound) and starts
 /// its controllers.
 pub fn new_server(factory: &StorageFactory) -> ApiExtensions {
-    let server = Arc::new(GenericApiServer::new("apiextensions-apiserver", None, false));
+    let server = Arc::new(GenericApiServer::new("apiextensions-apiserver", None));
     let strategy: Arc<dyn Strategy> = Arc::new(crd::strategy::CrdStrategy);
     let crds = factory.store(crd_resource(), "apiextensions.k8s.io/customresourcedefinitions", strategy);
     server.install(crds.clone());

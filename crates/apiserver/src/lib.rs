@@ -5,6 +5,7 @@
 
 pub mod admission;
 pub mod authn;
+pub mod backend;
 pub mod conversion;
 pub mod discovery;
 pub mod endpoints;

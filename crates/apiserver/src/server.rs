@@ -32,20 +32,53 @@ struct InstalledGroup {
     replaced: bool,
 }
 
+/// Paths a server answers with handlers of its own before its installed
+/// groups (upstream's NonGoRestfulMux handlers): the aggregator's `/apis`
+/// and its proxies to extension API servers.
+#[async_trait::async_trait]
+pub trait PathHandler: Send + Sync {
+    /// Whether this handler answers the request.
+    fn handles(&self, info: &RequestInfo) -> bool;
+
+    /// Answers it.
+    async fn serve(&self, request: http::Request<Body>, info: RequestInfo, user: UserInfo) -> Response;
+}
+
 /// One server of the delegation chain.
 pub struct GenericApiServer {
     /// The server's name, for logs: `aggregator`, `kube-apiserver`, ...
     pub name: &'static str,
     groups: RwLock<Vec<InstalledGroup>>,
     delegate: Option<Arc<GenericApiServer>>,
-    serves_group_list: bool,
+    path_handler: RwLock<Option<Arc<dyn PathHandler>>>,
+    /// Counts changes of the groups served along the chain; every server of
+    /// a chain shares its delegate's.
+    changes: Arc<tokio::sync::watch::Sender<u64>>,
 }
 
 impl GenericApiServer {
-    /// A server with no groups yet, delegating to `delegate`. The head of the
-    /// chain sets `serves_group_list` to answer `/apis` for all of it.
-    pub fn new(name: &'static str, delegate: Option<Arc<GenericApiServer>>, serves_group_list: bool) -> Self {
-        GenericApiServer { name, groups: RwLock::new(Vec::new()), delegate, serves_group_list }
+    /// A server with no groups yet, delegating to `delegate`.
+    pub fn new(name: &'static str, delegate: Option<Arc<GenericApiServer>>) -> Self {
+        let changes = match &delegate {
+            Some(delegate) => delegate.changes.clone(),
+            None => Arc::new(tokio::sync::watch::Sender::new(0)),
+        };
+        GenericApiServer { name, groups: RwLock::new(Vec::new()), delegate, path_handler: RwLock::new(None), changes }
+    }
+
+    /// Answers the paths `handler` handles before the installed groups.
+    pub fn set_path_handler(&self, handler: Arc<dyn PathHandler>) {
+        *self.path_handler.write().unwrap_or_else(|p| p.into_inner()) = Some(handler);
+    }
+
+    /// A receiver that sees every change of the groups served by this
+    /// server or those behind it (a CRD's group appearing, say).
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
+    }
+
+    fn changed(&self) {
+        self.changes.send_modify(|count| *count += 1);
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Vec<InstalledGroup>> {
@@ -75,6 +108,8 @@ impl GenericApiServer {
         let resources = &mut installed.versions[version_index].resources;
         resources.retain(|s| s.def.plural != store.def.plural);
         resources.push(store);
+        drop(groups);
+        self.changed();
     }
 
     /// Serves exactly these resources in `group`, versions in the given
@@ -90,10 +125,14 @@ impl GenericApiServer {
             .map(|(version, resources)| InstalledVersion { version, resources })
             .collect();
         if versions.is_empty() {
+            drop(groups);
+            self.changed();
             return;
         }
         let at = groups.iter().position(|g| g.replaced && g.name.as_str() > group).unwrap_or(groups.len());
         groups.insert(at, InstalledGroup { name: group.to_string(), versions, replaced: true });
+        drop(groups);
+        self.changed();
     }
 
     /// Stops serving a resource; a version or group left empty disappears.
@@ -106,6 +145,8 @@ impl GenericApiServer {
             g.versions.retain(|v| !v.resources.is_empty());
         }
         groups.retain(|g| !g.versions.is_empty());
+        drop(groups);
+        self.changed();
     }
 
     /// One store per resource served by this server and those behind it
@@ -175,9 +216,13 @@ impl GenericApiServer {
         user: UserInfo,
     ) -> BoxFuture<'static, Response> {
         Box::pin(async move {
+            let handler = self.path_handler.read().unwrap_or_else(|p| p.into_inner()).clone();
+            if let Some(handler) = handler.filter(|h| h.handles(&info)) {
+                return handler.serve(request, info, user).await;
+            }
             let owned = match info.api_prefix.as_str() {
                 "api" => self.local_summary("").is_some(),
-                "apis" if info.api_group.is_empty() => self.serves_group_list,
+                "apis" if info.api_group.is_empty() => false,
                 "apis" => self.local_summary(&info.api_group).is_some(),
                 _ => false,
             };
@@ -232,13 +277,6 @@ impl GenericApiServer {
                 let v = core.versions.iter().find(|v| v.version == version).ok_or_else(ApiError::path_not_found)?;
                 discovery::resource_list("", v)
             }
-            ("apis", "", _) => {
-                let groups: Vec<GroupSummary> = self.groups().into_iter().filter(|g| !g.name.is_empty()).collect();
-                if output == Output::AggregatedDiscovery {
-                    return Ok(aggregated_response(discovery::aggregated(&groups)));
-                }
-                discovery::api_group_list(&groups)
-            }
             ("apis", group, "") => {
                 discovery::api_group(&self.local_summary(group).ok_or_else(ApiError::path_not_found)?)
             }
@@ -253,7 +291,8 @@ impl GenericApiServer {
     }
 }
 
-fn aggregated_response(document: Value) -> Response {
+/// A response carrying an aggregated discovery document.
+pub fn aggregated_response(document: Value) -> Response {
     let mut response = responses::json_value(200, &document);
     response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(discovery::AGGREGATED_CONTENT_TYPE));
     response

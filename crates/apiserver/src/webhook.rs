@@ -4,16 +4,14 @@
 //! trusting the config's caBundle.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
-use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::Value;
-use tokio::net::TcpStream;
+
+use crate::backend::{Backend, tls_config};
 
 /// Finds where a Service's port is served. There is no kube-proxy here, so
 /// a Service is reached at one of its ready endpoints (as upstream's
@@ -22,18 +20,42 @@ use tokio::net::TcpStream;
 pub trait ServiceResolver: Send + Sync {
     /// The address of a ready endpoint of `namespace/name` for the Service
     /// port `port`.
-    async fn resolve(&self, namespace: &str, name: &str, port: u16) -> Result<SocketAddr, String>;
+    async fn resolve(&self, namespace: &str, name: &str, port: u16) -> Result<SocketAddr, ResolveError>;
+}
+
+/// Why a Service could not be reached, in the terms upstream's
+/// availability checks report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ResolveError {
+    /// There is no such Service.
+    ServiceNotFound,
+    /// The Service has no such port.
+    NoSuchPort,
+    /// The Service has no EndpointSlices (nor Endpoints).
+    NoEndpoints,
+    /// No ready endpoint serves the port, named so.
+    NoReadyAddress(String),
+    /// Reading the Service or its endpoints failed.
+    Unreadable(String),
+}
+
+impl std::fmt::Display for ResolveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ResolveError::ServiceNotFound => write!(f, "service not found"),
+            ResolveError::NoSuchPort => write!(f, "no such service port"),
+            ResolveError::NoEndpoints | ResolveError::NoReadyAddress(_) => write!(f, "no endpoints available"),
+            ResolveError::Unreadable(message) => write!(f, "{message}"),
+        }
+    }
 }
 
 /// Where a webhook is: `url`, or `service` and `caBundle` as in a
 /// WebhookClientConfig.
 pub struct Target {
-    /// Host (for TLS verification), address to dial, and path.
-    host: String,
-    address: Option<SocketAddr>,
+    backend: Backend,
     port: u16,
     path: String,
-    ca_bundle: Vec<u8>,
 }
 
 impl Target {
@@ -46,45 +68,39 @@ impl Target {
             }
             None => Vec::new(),
         };
+        let tls = tls_config(&ca_bundle, false, None)?;
         if let Some(url) = config["url"].as_str() {
             let uri: http::Uri = url.parse().map_err(|e| format!("invalid url {url:?}: {e}"))?;
             let host =
                 uri.host().ok_or_else(|| format!("url {url:?} has no host"))?.trim_matches(['[', ']']).to_string();
             let path = uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into());
-            return Ok(Target { host, address: None, port: uri.port_u16().unwrap_or(443), path, ca_bundle });
+            let port = uri.port_u16().unwrap_or(443);
+            let address = tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .map_err(|e| e.to_string())?
+                .next()
+                .ok_or_else(|| format!("no address for {host}"))?;
+            return Ok(Target { backend: Backend { address, server_name: host, tls }, port, path });
         }
         let service = &config["service"];
         let (namespace, name) =
             (service["namespace"].as_str().unwrap_or_default(), service["name"].as_str().unwrap_or_default());
         let port = service["port"].as_u64().unwrap_or(443) as u16;
         let resolver = resolver.ok_or("services cannot be resolved yet")?;
-        let address = resolver.resolve(namespace, name, port).await?;
+        let address = resolver
+            .resolve(namespace, name, port)
+            .await
+            .map_err(|e| format!("service \"{namespace}/{name}\": {e}"))?;
         Ok(Target {
-            host: format!("{name}.{namespace}.svc"),
-            address: Some(address),
-            port: address.port(),
+            backend: Backend { address, server_name: format!("{name}.{namespace}.svc"), tls },
+            port,
             path: service["path"].as_str().unwrap_or("/").to_string(),
-            ca_bundle,
         })
     }
 
     /// The URL as errors show it.
     pub fn url(&self) -> String {
-        format!("https://{}:{}{}", self.host, self.port, self.path)
-    }
-
-    fn tls(&self) -> Result<Arc<rustls::ClientConfig>, String> {
-        let mut roots = rustls::RootCertStore::empty();
-        for cert in CertificateDer::pem_slice_iter(&self.ca_bundle) {
-            roots.add(cert.map_err(|e| format!("invalid caBundle: {e}"))?).map_err(|e| e.to_string())?;
-        }
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Ok(Arc::new(config))
+        format!("https://{}:{}{}", self.backend.server_name, self.port, self.path)
     }
 
     /// POSTs `body` and returns the JSON answer; errors read as Go's HTTP
@@ -99,32 +115,14 @@ impl Target {
     }
 
     async fn exchange(&self, body: &Value) -> Result<Value, String> {
-        let address = match self.address {
-            Some(address) => address,
-            None => tokio::net::lookup_host((self.host.as_str(), self.port))
-                .await
-                .map_err(|e| e.to_string())?
-                .next()
-                .ok_or_else(|| format!("no address for {}", self.host))?,
-        };
-        let tcp = TcpStream::connect(address).await.map_err(|e| e.to_string())?;
-        let server_name = ServerName::try_from(self.host.clone()).map_err(|e| e.to_string())?;
-        let tls = tokio_rustls::TlsConnector::from(self.tls()?)
-            .connect(server_name, tcp)
-            .await
-            .map_err(|e| format!("tls: {e}"))?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tls))
-            .await
-            .map_err(|e| e.to_string())?;
-        tokio::spawn(connection);
         let payload = serde_json::to_vec(body).map_err(|e| e.to_string())?;
         let request = http::Request::post(&self.path)
-            .header(http::header::HOST, format!("{}:{}", self.host, self.port))
+            .header(http::header::HOST, format!("{}:{}", self.backend.server_name, self.port))
             .header(http::header::CONTENT_TYPE, "application/json")
             .header(http::header::ACCEPT, "application/json")
             .body(Full::new(Bytes::from(payload)))
             .map_err(|e| e.to_string())?;
-        let response = sender.send_request(request).await.map_err(|e| e.to_string())?;
+        let response = self.backend.send(request).await?;
         let status = response.status();
         let bytes = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
         if !status.is_success() {

@@ -59,7 +59,7 @@ pub async fn new_server(
     factory: &StorageFactory,
     delegate: Arc<GenericApiServer>,
 ) -> Result<Arc<GenericApiServer>, String> {
-    let server = Arc::new(GenericApiServer::new("kube-apiserver", Some(delegate), false));
+    let server = Arc::new(GenericApiServer::new("kube-apiserver", Some(delegate)));
     catalogue::install(&server, config, factory).await?;
     Ok(server)
 }

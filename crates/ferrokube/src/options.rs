@@ -42,6 +42,33 @@ pub struct Options {
     /// CA that signs client certificates (in addition to the generated CA).
     #[arg(long)]
     pub client_ca_file: Option<PathBuf>,
+    /// Client certificate the aggregator presents to extension API servers.
+    #[arg(long)]
+    pub proxy_client_cert_file: Option<PathBuf>,
+    /// Its key.
+    #[arg(long)]
+    pub proxy_client_key_file: Option<PathBuf>,
+    /// CA of the front proxies (an aggregator) whose client certificates may
+    /// name the user in request headers.
+    #[arg(long)]
+    pub requestheader_client_ca_file: Option<PathBuf>,
+    /// Common names of the front proxies' certificates; empty allows any
+    /// certificate of the requestheader CA.
+    #[arg(long, value_delimiter = ',')]
+    pub requestheader_allowed_names: Vec<String>,
+    /// Headers that carry the user name (X-Remote-User when unset).
+    #[arg(long, value_delimiter = ',')]
+    pub requestheader_username_headers: Vec<String>,
+    /// Headers that carry the user's uid.
+    #[arg(long, value_delimiter = ',')]
+    pub requestheader_uid_headers: Vec<String>,
+    /// Headers that carry the user's groups (X-Remote-Group when unset).
+    #[arg(long, value_delimiter = ',')]
+    pub requestheader_group_headers: Vec<String>,
+    /// Prefixes of headers that carry the user's extra attributes
+    /// (X-Remote-Extra- when unset).
+    #[arg(long, value_delimiter = ',')]
+    pub requestheader_extra_headers_prefix: Vec<String>,
     /// Static bearer tokens, upstream's CSV format: token,user,uid,"group1,group2".
     #[arg(long)]
     pub token_auth_file: Option<PathBuf>,

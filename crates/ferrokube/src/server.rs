@@ -101,11 +101,26 @@ pub async fn run(options: Options) -> Result<()> {
     };
     let core =
         controlplane::new_server(&config, &factory, extensions.server.clone()).await.map_err(anyhow::Error::msg)?;
-    if let (Some(services), Some(endpoints)) = (core.find("", "v1", "services"), core.find("", "v1", "endpoints")) {
-        let resolver = controlplane::service_resolver::EndpointsResolver { services, endpoints };
-        extensions.set_service_resolver(Arc::new(resolver));
-    }
-    let aggregator = aggregator::new_server(&factory, core);
+    let resolver: Arc<dyn apiserver::webhook::ServiceResolver> =
+        Arc::new(controlplane::service_resolver::EndpointsResolver {
+            services: core.find("", "v1", "services").context("the core server serves services")?,
+            endpoint_slices: core
+                .find("discovery.k8s.io", "v1", "endpointslices")
+                .context("the core server serves endpointslices")?,
+            endpoints: core.find("", "v1", "endpoints").context("the core server serves endpoints")?,
+        });
+    extensions.set_service_resolver(resolver.clone());
+    let proxy_identity = match (&options.proxy_client_cert_file, &options.proxy_client_key_file) {
+        (Some(cert), Some(key)) => {
+            Some(Arc::new(apiserver::backend::ClientIdentity::load(cert, key).map_err(anyhow::Error::msg)?))
+        }
+        _ => None,
+    };
+    let aggregator = Arc::new(aggregator::new_server(
+        &factory,
+        core,
+        aggregator::AggregatorConfig { resolver: resolver.clone(), proxy_identity },
+    ));
 
     let mut authenticator = Authenticator::default();
     authenticator.token_authenticators.push(Arc::new(move |token: String| {
@@ -121,14 +136,17 @@ pub async fn run(options: Options) -> Result<()> {
             let backend = store_backend.clone();
             async move { backend.current_revision().await.map(|_| ()).map_err(|e| e.to_string()) }
         })],
-        ready: Vec::new(),
+        ready: vec![HealthCheck::new("autoregister-completion", {
+            let aggregator = aggregator.clone();
+            move || std::future::ready(aggregator.autoregister_completion())
+        })],
     };
     let chain_config = ChainConfig {
         max_requests_inflight: options.max_requests_inflight,
         max_mutating_requests_inflight: options.max_mutating_requests_inflight,
         request_timeout: options.request_timeout,
     };
-    let chain = Arc::new(HandlerChain::new(aggregator, authenticator, checks, &chain_config));
+    let chain = Arc::new(HandlerChain::new(aggregator.server.clone(), authenticator, checks, &chain_config));
 
     let (cert, key) = match (&options.tls_cert_file, &options.tls_private_key_file) {
         (Some(cert), Some(key)) => (cert.clone(), key.clone()),

@@ -200,3 +200,82 @@ fn discovery_matches_kube_apiserver_1_35() {
     let core = server.ok(&["api-resources", "--api-group=", "--categories=all", "-o", "name"]);
     assert_eq!(lines(&core), ["pods", "replicationcontrollers", "services"]);
 }
+
+/// `/apis` of kube-apiserver 1.35: the groups in their APIService order
+/// (group priority, then APIService name) and each preferred version.
+const GROUP_ORDER_1_35: &str = "
+apiregistration.k8s.io/v1
+apps/v1
+events.k8s.io/v1
+authentication.k8s.io/v1
+authorization.k8s.io/v1
+autoscaling/v2
+batch/v1
+certificates.k8s.io/v1
+networking.k8s.io/v1
+policy/v1
+rbac.authorization.k8s.io/v1
+storage.k8s.io/v1
+admissionregistration.k8s.io/v1
+apiextensions.k8s.io/v1
+scheduling.k8s.io/v1
+coordination.k8s.io/v1
+node.k8s.io/v1
+discovery.k8s.io/v1
+resource.k8s.io/v1
+flowcontrol.apiserver.k8s.io/v1
+";
+
+#[test]
+fn groups_are_ordered_by_their_apiservices_as_upstream() {
+    let server = Server::start();
+    let list: serde_json::Value = serde_json::from_str(&server.ok(&["get", "--raw", "/apis"])).unwrap();
+    let preferred: Vec<String> = list["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["preferredVersion"]["groupVersion"].as_str().unwrap().to_string())
+        .collect();
+    assert_same("/apis", preferred, lines(GROUP_ORDER_1_35));
+    let autoscaling: serde_json::Value =
+        serde_json::from_str(&server.ok(&["get", "--raw", "/apis/autoscaling"])).unwrap();
+    assert_eq!(autoscaling["versions"][0]["version"], "v2");
+    assert_eq!(autoscaling["versions"][1]["version"], "v1");
+
+    let apiservices = server.ok(&["get", "apiservices"]);
+    assert!(apiservices.starts_with("NAME"), "{apiservices}");
+    for name in ["v1. ", "v1.apps ", "v2.autoscaling ", "v1.apiextensions.k8s.io "] {
+        let row =
+            apiservices.lines().find(|l| l.starts_with(name)).unwrap_or_else(|| panic!("{name} in {apiservices}"));
+        let cells: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(cells[1..3], ["Local", "True"], "{row}");
+    }
+    let labels = server.ok(&["get", "apiservice", "v1.apps", "-o", "jsonpath={.metadata.labels}"]);
+    assert!(labels.contains(r#""kube-aggregator.kubernetes.io/automanaged":"onstart""#), "{labels}");
+    let ready = server.ok(&["get", "--raw", "/readyz/autoregister-completion"]);
+    assert_eq!(ready.trim(), "ok");
+
+    let crd = r#"{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"widgets.example.com"},
+        "spec":{"group":"example.com","scope":"Cluster","names":{"plural":"widgets","kind":"Widget"},
+        "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object"}}}]}}"#;
+    let out = server.kubectl_stdin(&["create", "-f", "-"], crd);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    server.ok(&["wait", "--for=condition=Available", "apiservice/v1.example.com", "--timeout=10s"]);
+    let spec = server.ok(&[
+        "get",
+        "apiservice",
+        "v1.example.com",
+        "-o",
+        "jsonpath={.spec.groupPriorityMinimum}/{.spec.versionPriority}",
+    ]);
+    assert_eq!(spec, "1000/100");
+    let list: serde_json::Value = serde_json::from_str(&server.ok(&["get", "--raw", "/apis"])).unwrap();
+    let last = list["groups"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["name"], "example.com", "custom resource groups come after the built-in ones");
+    server.ok(&["delete", "crd", "widgets.example.com"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while server.kubectl(&["get", "apiservice", "v1.example.com"]).status.success() {
+        assert!(std::time::Instant::now() < deadline, "the CRD's APIService is removed");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
