@@ -14,7 +14,8 @@ use futures::future::BoxFuture;
 use http::header;
 use tokio::sync::Semaphore;
 
-use crate::authn::{PeerCertificate, TokenFile, UserInfo, user_from_certificate};
+use crate::authn::{PeerCertificate, RequestHeader, TokenFile, UserInfo, user_from_certificate};
+use crate::dynamic_ca::DynamicCa;
 use crate::metrics::{DurationLabels, Metrics};
 use crate::nonresource::{self, HealthChecks};
 use crate::request_info::RequestInfo;
@@ -52,6 +53,11 @@ pub struct Authenticator {
     pub tokens: Option<TokenFile>,
     /// Extra bearer-token authenticators (service account tokens).
     pub token_authenticators: Vec<TokenAuthenticator>,
+    /// Front proxies that name the user in headers (--requestheader-*).
+    pub request_header: Option<Arc<RequestHeader>>,
+    /// Where front proxies are trusted too, the CAs whose certificates
+    /// name their own user (the TLS layer accepts both kinds).
+    pub client_cas: Option<Vec<Arc<DynamicCa>>>,
 }
 
 enum Authenticated {
@@ -61,9 +67,30 @@ enum Authenticated {
 }
 
 impl Authenticator {
-    /// Who sent the request: a bearer token decides when present (and a
-    /// bad one is rejected); otherwise the client certificate, if any.
-    async fn authenticate(&self, bearer: Option<String>, certificate_user: Option<UserInfo>) -> Authenticated {
+    /// Who sent the request: a front proxy's headers first, then a bearer
+    /// token when present (a bad one is rejected), then the client
+    /// certificate, if any.
+    async fn authenticate(&self, headers: &http::HeaderMap, leaf: Option<Vec<u8>>) -> Authenticated {
+        let bearer = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| t.trim().to_string());
+        if let (Some(request_header), Some(leaf)) = (&self.request_header, &leaf)
+            && request_header.is_front_proxy(leaf)
+        {
+            match request_header.authenticate(leaf, headers) {
+                Ok(Some(user)) => return Authenticated::User(user),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::debug!(error = %e, "front proxy refused");
+                    return Authenticated::Rejected;
+                }
+            }
+        }
+        let certificate_user = leaf
+            .filter(|leaf| self.client_cas.as_ref().is_none_or(|cas| cas.iter().any(|ca| ca.verifies(leaf))))
+            .and_then(|leaf| user_from_certificate(&leaf));
         if let Some(token) = bearer {
             if let Some(user) = self.tokens.as_ref().and_then(|t| t.authenticate(&token)) {
                 return Authenticated::User(user);
@@ -80,18 +107,6 @@ impl Authenticator {
             None => Authenticated::Anonymous,
         }
     }
-}
-
-/// The bearer token and the client certificate's user of a request.
-fn credentials(request: &http::Request<Body>) -> (Option<String>, Option<UserInfo>) {
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_string());
-    let certificate_user = request.extensions().get::<PeerCertificate>().and_then(|c| user_from_certificate(&c.0));
-    (bearer, certificate_user)
 }
 
 /// Paths anonymous users may read.
@@ -176,12 +191,14 @@ impl HandlerChain {
     }
 
     async fn serve_inner(self: Arc<Self>, request: http::Request<Body>, info: RequestInfo) -> Response {
-        let (bearer, certificate_user) = credentials(&request);
-        let user = match self.authenticator.authenticate(bearer, certificate_user).await {
+        let leaf = request.extensions().get::<PeerCertificate>().map(|c| c.0.clone());
+        let headers = request.headers().clone();
+        let user = match self.authenticator.authenticate(&headers, leaf).await {
             Authenticated::User(user) => user,
             Authenticated::Anonymous if anonymous_allowed(&info.path) => UserInfo::anonymous(),
             Authenticated::Anonymous | Authenticated::Rejected => return responses::error(&ApiError::unauthorized()),
         };
+        tracing::debug!(path = %info.path, user = %user.username, groups = ?user.groups, "authenticated");
         let mutating = !matches!(info.verb.as_str(), "get" | "list" | "watch");
         let limiter = if mutating { &self.mutating } else { &self.read_only };
         let _permit = match (long_running(&info), limiter) {

@@ -8,6 +8,7 @@ pub mod authn;
 pub mod backend;
 pub mod conversion;
 pub mod discovery;
+pub mod dynamic_ca;
 pub mod endpoints;
 pub mod fieldvalidation;
 pub mod handler_chain;

@@ -7,6 +7,7 @@ pub mod admission;
 pub mod authorization;
 pub mod bootstrap;
 pub mod catalogue;
+pub mod cluster_authentication;
 pub mod controllers;
 pub mod conversion;
 pub mod cron;

@@ -6,6 +6,8 @@ use std::time::Instant;
 
 use anyhow::{Context, Result};
 use apiserver::admission::AdmissionChain;
+use apiserver::authn::RequestHeader;
+use apiserver::dynamic_ca::DynamicCa;
 use apiserver::handler_chain::{Authenticator, ChainConfig, HandlerChain};
 use apiserver::nonresource::{HealthCheck, HealthChecks};
 use apiserver::storage_factory::StorageFactory;
@@ -32,6 +34,25 @@ fn backend(options: &Options) -> Result<Arc<dyn Backend>> {
         key_file: options.etcd_keyfile.clone(),
     };
     Ok(Arc::new(EtcdBackend::connect(&config)?))
+}
+
+/// How often the client CA files are checked for changes.
+const CA_RELOAD_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The requestheader authenticator of the --requestheader-* flags, with
+/// upstream's default header names.
+fn request_header(options: &Options, ca: Arc<DynamicCa>) -> RequestHeader {
+    let or = |given: &[String], default: &str| {
+        if given.is_empty() { vec![default.to_string()] } else { given.to_vec() }
+    };
+    RequestHeader {
+        ca,
+        allowed_names: options.requestheader_allowed_names.clone(),
+        username_headers: or(&options.requestheader_username_headers, "X-Remote-User"),
+        uid_headers: options.requestheader_uid_headers.clone(),
+        group_headers: or(&options.requestheader_group_headers, "X-Remote-Group"),
+        extra_prefixes: or(&options.requestheader_extra_headers_prefix, "X-Remote-Extra-"),
+    }
 }
 
 fn host_name() -> Option<String> {
@@ -101,6 +122,7 @@ pub async fn run(options: Options) -> Result<()> {
     };
     let core =
         controlplane::new_server(&config, &factory, extensions.server.clone()).await.map_err(anyhow::Error::msg)?;
+    let configmaps = core.find("", "v1", "configmaps").context("the core server serves configmaps")?;
     let resolver: Arc<dyn apiserver::webhook::ServiceResolver> =
         Arc::new(controlplane::service_resolver::EndpointsResolver {
             services: core.find("", "v1", "services").context("the core server serves services")?,
@@ -122,7 +144,27 @@ pub async fn run(options: Options) -> Result<()> {
         aggregator::AggregatorConfig { resolver: resolver.clone(), proxy_identity },
     ));
 
-    let mut authenticator = Authenticator::default();
+    let mut client_cas = vec![DynamicCa::from_file(&pki.ca_cert).map_err(anyhow::Error::msg)?];
+    if let Some(path) = &options.client_ca_file {
+        client_cas.push(DynamicCa::from_file(path).map_err(anyhow::Error::msg)?);
+    }
+    let request_header = match &options.requestheader_client_ca_file {
+        Some(path) => Some(Arc::new(request_header(&options, DynamicCa::from_file(path).map_err(anyhow::Error::msg)?))),
+        None => None,
+    };
+    let mut trusted_cas = client_cas.clone();
+    trusted_cas.extend(request_header.as_ref().map(|r| r.ca.clone()));
+    let ca_followers: Vec<_> = trusted_cas.iter().map(|ca| ca.follow(CA_RELOAD_INTERVAL)).collect();
+    let authentication_trust = controlplane::cluster_authentication::ClusterAuthenticationTrust::start(
+        configmaps,
+        client_cas.clone(),
+        request_header.clone(),
+    );
+    let mut authenticator = Authenticator {
+        client_cas: request_header.is_some().then(|| client_cas.clone()),
+        request_header,
+        ..Default::default()
+    };
     authenticator.token_authenticators.push(Arc::new(move |token: String| {
         let tokens = service_account_tokens.clone();
         Box::pin(async move { tokens.authenticate(&token).await })
@@ -152,11 +194,7 @@ pub async fn run(options: Options) -> Result<()> {
         (Some(cert), Some(key)) => (cert.clone(), key.clone()),
         _ => (pki.serving_cert.clone(), pki.serving_key.clone()),
     };
-    let mut client_cas = vec![pki.ca_cert.as_path()];
-    if let Some(ca) = &options.client_ca_file {
-        client_cas.push(ca.as_path());
-    }
-    let tls = crate::tls::server_config(&cert, &key, &client_cas)?;
+    let tls = crate::tls::server_config(&cert, &key, apiserver::dynamic_ca::ClientCas::new(trusted_cas))?;
     let address = format!("{}:{}", options.bind_address, options.secure_port);
     let listener = TcpListener::bind(&address).await.with_context(|| format!("binding {address}"))?;
     tracing::info!(address = %address, store = if options.etcd_servers.is_empty() { "embedded" } else { "etcd" }, started_in = ?started.elapsed(), "serving");
@@ -165,6 +203,8 @@ pub async fn run(options: Options) -> Result<()> {
     println!("  export KUBECONFIG={}", kubeconfig.canonicalize().unwrap_or(kubeconfig.clone()).display());
     apiserver::serve::serve_tls(listener, tls, chain, shutdown_signal(), std::time::Duration::from_secs(60)).await;
     compactor.abort();
+    ca_followers.iter().for_each(|f| f.abort());
+    authentication_trust.abort();
     tracing::info!("shut down");
     Ok(())
 }

@@ -16,6 +16,8 @@ pub struct Server {
     pub port: u16,
     /// Extra flags it was started with.
     pub flags: Vec<String>,
+    /// Its log filter (RUST_LOG), when its log is kept in `ferrokube.log`.
+    pub log_filter: Option<String>,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -33,22 +35,52 @@ impl Server {
             data_dir: dir.path().to_path_buf(),
             port: testkit::free_port(),
             flags: flags.iter().map(|s| s.to_string()).collect(),
+            log_filter: None,
             _dir: Some(dir),
         };
         server.launch();
         server
     }
 
+    /// Starts a server whose log (at `filter`, RUST_LOG's syntax) goes to
+    /// `ferrokube.log` in its data directory.
+    pub fn start_logging(flags: &[&str], filter: &str) -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let mut server = Server {
+            child: None,
+            data_dir: dir.path().to_path_buf(),
+            port: testkit::free_port(),
+            flags: flags.iter().map(|s| s.to_string()).collect(),
+            log_filter: Some(filter.to_string()),
+            _dir: Some(dir),
+        };
+        server.launch();
+        server
+    }
+
+    /// What the server logged, if it was started with [`Server::start_logging`].
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("ferrokube.log")).unwrap_or_default()
+    }
+
     fn launch(&mut self) {
-        let child = Command::new(env!("CARGO_BIN_EXE_ferrokube"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_ferrokube"));
+        command
             .arg("--data-dir")
             .arg(&self.data_dir)
             .args(["--secure-port", &self.port.to_string()])
             .args(&self.flags)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ferrokube");
+            .stderr(Stdio::null());
+        if let Some(filter) = &self.log_filter {
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(self.data_dir.join("ferrokube.log"))
+                .unwrap();
+            command.env("RUST_LOG", filter).stderr(log);
+        }
+        let child = command.spawn().expect("start ferrokube");
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(30);
         while Instant::now() < deadline {
