@@ -13,6 +13,7 @@ use std::time::Duration;
 use apimachinery::now_rfc3339;
 use apiserver::backend::{Backend, ClientIdentity, tls_config};
 use apiserver::informer::controller_context;
+use apiserver::openapi;
 use apiserver::registry::{Store, Subresource};
 use apiserver::webhook::{ResolveError, ServiceResolver};
 use http_body_util::{BodyExt, Empty};
@@ -58,6 +59,56 @@ pub struct AvailableController {
     pub discovery: RwLock<HashMap<String, Value>>,
     /// Raised to check again at once.
     pub recheck: Notify,
+    /// The OpenAPI documents of the Available remote APIServices.
+    pub documents: Arc<RemoteOpenApi>,
+}
+
+/// The OpenAPI documents read from extension API servers, by APIService:
+/// the group version's path, its v3 document and its share of the v2 one.
+#[derive(Default)]
+pub struct RemoteOpenApi {
+    documents: RwLock<HashMap<String, (String, Option<Value>, Option<Value>)>>,
+}
+
+impl RemoteOpenApi {
+    /// Forgets the documents of an APIService that is not Available.
+    fn forget(&self, name: &str) {
+        self.documents.write().unwrap_or_else(|p| p.into_inner()).remove(name);
+    }
+
+    /// Forgets the documents of APIServices not in `names`.
+    fn retain(&self, names: &[String]) {
+        self.documents.write().unwrap_or_else(|p| p.into_inner()).retain(|name, _| names.contains(name));
+    }
+}
+
+impl openapi::RemoteDocuments for RemoteOpenApi {
+    fn v3(&self) -> Vec<(String, Value)> {
+        let documents = self.documents.read().unwrap_or_else(|p| p.into_inner());
+        documents.values().filter_map(|(path, v3, _)| Some((path.clone(), v3.clone()?))).collect()
+    }
+
+    fn v2(&self) -> Vec<Value> {
+        self.documents.read().unwrap_or_else(|p| p.into_inner()).values().filter_map(|(_, _, v2)| v2.clone()).collect()
+    }
+}
+
+/// GETs a JSON document from an extension API server as the aggregator.
+async fn fetch(backend: &Backend, path: &str) -> Result<Value, String> {
+    let request = http::Request::get(path)
+        .header(http::header::HOST, backend.address.to_string())
+        .header("X-Remote-User", "system:kube-aggregator")
+        .header("X-Remote-Group", "system:masters")
+        .body(Empty::<bytes::Bytes>::new())
+        .map_err(|e| e.to_string())?;
+    let response = backend.send(request).await?;
+    let status = response.status();
+    if !status.is_success() {
+        let url = format!("https://{}{path}", backend.address);
+        return Err(format!("bad status from {url}: {}", status.as_u16()));
+    }
+    let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    serde_json::from_slice(&body).map_err(|e| e.to_string())
 }
 
 impl AvailableController {
@@ -79,11 +130,18 @@ impl AvailableController {
     }
 
     async fn check_all(&self) {
-        let checks = self.lister.all().into_iter().map(|apiservice| async move {
-            let availability = self.availability(&apiservice).await;
-            self.record(&apiservice, availability).await;
+        let apiservices = self.lister.all();
+        let checks = apiservices.iter().map(|apiservice| async move {
+            let availability = self.availability(apiservice).await;
+            if availability.status != "True" {
+                self.documents.forget(apiservice["metadata"]["name"].as_str().unwrap_or_default());
+            }
+            self.record(apiservice, availability).await;
         });
         futures::future::join_all(checks).await;
+        let names: Vec<String> =
+            apiservices.iter().map(|a| a["metadata"]["name"].as_str().unwrap_or_default().to_string()).collect();
+        self.documents.retain(&names);
     }
 
     /// What the Available condition of `apiservice` is now.
@@ -135,33 +193,24 @@ impl AvailableController {
                 );
             }
         };
-        let path = format!(
-            "/apis/{}/{}",
+        let (group, version) = (
             apiservice["spec"]["group"].as_str().unwrap_or_default(),
-            apiservice["spec"]["version"].as_str().unwrap_or_default()
+            apiservice["spec"]["version"].as_str().unwrap_or_default(),
         );
+        let path = format!("/apis/{group}/{version}");
         let url = format!("https://{address}{path}");
-        let probe = async {
-            let tls = tls_config(&[], true, self.identity.as_deref())?;
-            let backend = Backend { address, server_name: format!("{name}.{namespace}.svc"), tls };
-            let request = http::Request::get(&path)
-                .header(http::header::HOST, address.to_string())
-                .header("X-Remote-User", "system:kube-aggregator")
-                .header("X-Remote-Group", "system:masters")
-                .body(Empty::<bytes::Bytes>::new())
-                .map_err(|e| e.to_string())?;
-            let response = backend.send(request).await?;
-            let status = response.status();
-            if !status.is_success() {
-                return Err(format!("bad status from {url}: {}", status.as_u16()));
-            }
-            let body = response.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
-            serde_json::from_slice::<Value>(&body).map_err(|e| e.to_string())
+        let backend = match tls_config(&[], true, self.identity.as_deref()) {
+            Ok(tls) => Backend { address, server_name: format!("{name}.{namespace}.svc"), tls },
+            Err(e) => return Availability::new("False", "FailedDiscoveryCheck", e),
         };
         let apiservice_name = apiservice["metadata"]["name"].as_str().unwrap_or_default().to_string();
-        match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
+        match tokio::time::timeout(PROBE_TIMEOUT, fetch(&backend, &path)).await {
             Ok(Ok(document)) => {
-                self.discovery.write().unwrap_or_else(|p| p.into_inner()).insert(apiservice_name, document);
+                self.discovery.write().unwrap_or_else(|p| p.into_inner()).insert(apiservice_name.clone(), document);
+                let v3 = fetch(&backend, &format!("/openapi/v3{path}")).await.ok();
+                let v2 = fetch(&backend, "/openapi/v2").await.ok().map(|d| openapi::swagger_part(&d, group, version));
+                let mut documents = self.documents.documents.write().unwrap_or_else(|p| p.into_inner());
+                documents.insert(apiservice_name, (path.trim_start_matches('/').to_string(), v3, v2));
                 Availability::new("True", "Passed", "all checks passed")
             }
             Ok(Err(e)) => Availability::new(

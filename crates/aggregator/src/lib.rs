@@ -36,6 +36,9 @@ use crate::lister::ApiServiceLister;
 pub struct AggregatorConfig {
     /// Where Services are served.
     pub resolver: Arc<dyn ServiceResolver>,
+    /// The Services, Endpoints and EndpointSlices, whose every change
+    /// checks the availability of the APIServices again.
+    pub service_stores: Vec<Arc<apiserver::registry::Store>>,
     /// --proxy-client-cert-file and --proxy-client-key-file.
     pub proxy_identity: Option<Arc<ClientIdentity>>,
 }
@@ -150,7 +153,9 @@ pub fn new_server(factory: &StorageFactory, delegate: Arc<GenericApiServer>, con
         identity: config.proxy_identity.clone(),
         discovery: Default::default(),
         recheck: Default::default(),
+        documents: Default::default(),
     });
+    server.set_remote_documents(available.documents.clone());
     let autoregister = Arc::new(Autoregister { chain: delegate.clone(), store, lister: lister.clone() });
     server.set_path_handler(Arc::new(AggregatorHandler {
         own: server.clone(),
@@ -159,6 +164,13 @@ pub fn new_server(factory: &StorageFactory, delegate: Arc<GenericApiServer>, con
         resolver: config.resolver,
         identity: config.proxy_identity,
     }));
-    let tasks = vec![lister_task, available.start(), autoregister.start()];
+    let mut tasks = vec![lister_task, available.start(), autoregister.start()];
+    for store in config.service_stores {
+        let available = available.clone();
+        tasks.push(apiserver::informer::watch_store(store, "apiservice-available-controller", move |_, _| {
+            available.recheck.notify_one();
+            std::future::ready(())
+        }));
+    }
     Aggregator { server, autoregister, tasks }
 }

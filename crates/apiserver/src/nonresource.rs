@@ -146,8 +146,11 @@ fn version() -> serde_json::Value {
 
 fn openapi_response(rest: &str, accept: Option<&str>, head: &GenericApiServer) -> Response {
     let groups = head.groups();
+    let remote = head.remote_documents();
+    let remote_v3 = remote.as_ref().map(|r| r.v3()).unwrap_or_default();
+    let swagger = || openapi::swagger_with(&groups, &remote.as_ref().map(|r| r.v2()).unwrap_or_default());
     if rest == "v2" && accept.is_some_and(|a| openapi::v2_protobuf::ACCEPTED.iter().any(|t| a.contains(t))) {
-        let body = openapi::v2_protobuf::encode(&openapi::swagger(&groups));
+        let body = openapi::v2_protobuf::encode(&swagger());
         let mut response = http::Response::new(axum::body::Body::from(body));
         response
             .headers_mut()
@@ -159,9 +162,12 @@ fn openapi_response(rest: &str, accept: Option<&str>, head: &GenericApiServer) -
         return responses::error(&ApiError::not_acceptable(&["application/json"]));
     }
     match rest.split_once('/') {
-        None if rest == "v3" => responses::json_value(200, &openapi::root(&groups)),
-        None if rest == "v2" => responses::json_value(200, &openapi::swagger(&groups)),
+        None if rest == "v3" => responses::json_value(200, &openapi::root_with(&groups, &remote_v3)),
+        None if rest == "v2" => responses::json_value(200, &swagger()),
         Some(("v3", path)) => {
+            if let Some((_, document)) = remote_v3.iter().find(|(remote_path, _)| remote_path == path) {
+                return responses::json_value(200, document);
+            }
             let parts: Vec<&str> = path.split('/').collect();
             let (group, version) = match parts[..] {
                 ["api", version] => ("", version),

@@ -51,6 +51,7 @@ pub struct GenericApiServer {
     groups: RwLock<Vec<InstalledGroup>>,
     delegate: Option<Arc<GenericApiServer>>,
     path_handler: RwLock<Option<Arc<dyn PathHandler>>>,
+    remote_documents: RwLock<Option<Arc<dyn crate::openapi::RemoteDocuments>>>,
     /// Counts changes of the groups served along the chain; every server of
     /// a chain shares its delegate's.
     changes: Arc<tokio::sync::watch::Sender<u64>>,
@@ -63,12 +64,30 @@ impl GenericApiServer {
             Some(delegate) => delegate.changes.clone(),
             None => Arc::new(tokio::sync::watch::Sender::new(0)),
         };
-        GenericApiServer { name, groups: RwLock::new(Vec::new()), delegate, path_handler: RwLock::new(None), changes }
+        GenericApiServer {
+            name,
+            groups: RwLock::new(Vec::new()),
+            delegate,
+            path_handler: RwLock::new(None),
+            remote_documents: RwLock::new(None),
+            changes,
+        }
     }
 
     /// Answers the paths `handler` handles before the installed groups.
     pub fn set_path_handler(&self, handler: Arc<dyn PathHandler>) {
         *self.path_handler.write().unwrap_or_else(|p| p.into_inner()) = Some(handler);
+    }
+
+    /// Merges the OpenAPI documents of remote group versions into this
+    /// server's (the aggregator's).
+    pub fn set_remote_documents(&self, documents: Arc<dyn crate::openapi::RemoteDocuments>) {
+        *self.remote_documents.write().unwrap_or_else(|p| p.into_inner()) = Some(documents);
+    }
+
+    /// The remote OpenAPI documents, if any.
+    pub fn remote_documents(&self) -> Option<Arc<dyn crate::openapi::RemoteDocuments>> {
+        self.remote_documents.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// A receiver that sees every change of the groups served by this

@@ -123,14 +123,16 @@ pub async fn run(options: Options) -> Result<()> {
     let core =
         controlplane::new_server(&config, &factory, extensions.server.clone()).await.map_err(anyhow::Error::msg)?;
     let configmaps = core.find("", "v1", "configmaps").context("the core server serves configmaps")?;
-    let resolver: Arc<dyn apiserver::webhook::ServiceResolver> =
-        Arc::new(controlplane::service_resolver::EndpointsResolver {
-            services: core.find("", "v1", "services").context("the core server serves services")?,
-            endpoint_slices: core
-                .find("discovery.k8s.io", "v1", "endpointslices")
-                .context("the core server serves endpointslices")?,
-            endpoints: core.find("", "v1", "endpoints").context("the core server serves endpoints")?,
-        });
+    let endpoints = controlplane::service_resolver::EndpointsResolver {
+        services: core.find("", "v1", "services").context("the core server serves services")?,
+        endpoint_slices: core
+            .find("discovery.k8s.io", "v1", "endpointslices")
+            .context("the core server serves endpointslices")?,
+        endpoints: core.find("", "v1", "endpoints").context("the core server serves endpoints")?,
+    };
+    let service_stores =
+        vec![endpoints.services.clone(), endpoints.endpoint_slices.clone(), endpoints.endpoints.clone()];
+    let resolver: Arc<dyn apiserver::webhook::ServiceResolver> = Arc::new(endpoints);
     extensions.set_service_resolver(resolver.clone());
     let proxy_identity = match (&options.proxy_client_cert_file, &options.proxy_client_key_file) {
         (Some(cert), Some(key)) => {
@@ -141,7 +143,7 @@ pub async fn run(options: Options) -> Result<()> {
     let aggregator = Arc::new(aggregator::new_server(
         &factory,
         core,
-        aggregator::AggregatorConfig { resolver: resolver.clone(), proxy_identity },
+        aggregator::AggregatorConfig { resolver: resolver.clone(), service_stores, proxy_identity },
     ));
 
     let mut client_cas = vec![DynamicCa::from_file(&pki.ca_cert).map_err(anyhow::Error::msg)?];

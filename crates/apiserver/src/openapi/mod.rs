@@ -84,6 +84,63 @@ fn drop_required_metadata(components: &mut Map<String, Value>) {
     }
 }
 
+/// OpenAPI documents of group versions served by other servers (the
+/// extension API servers behind the aggregator), merged into this server's.
+pub trait RemoteDocuments: Send + Sync {
+    /// Each remote group version's v3 document, by its path
+    /// (`apis/<group>/<version>`).
+    fn v3(&self) -> Vec<(String, Value)>;
+
+    /// Each remote group version's share of a Swagger 2.0 document: the
+    /// paths of its group version and the definitions they use.
+    fn v2(&self) -> Vec<Value>;
+}
+
+/// `/openapi/v3` with the remote documents listed too.
+pub fn root_with(groups: &[GroupSummary], remote: &[(String, Value)]) -> Value {
+    let mut root = root(groups);
+    for (path, document) in remote {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let mut hasher = DefaultHasher::new();
+        document.to_string().hash(&mut hasher);
+        let url = format!("/openapi/v3/{path}?hash={:016X}", hasher.finish());
+        root["paths"][path.as_str()] = json!({"serverRelativeURL": url});
+    }
+    root
+}
+
+/// `/openapi/v2` with the remote documents' paths and definitions merged
+/// in (a definition the local document has is kept as it is).
+pub fn swagger_with(groups: &[GroupSummary], remote: &[Value]) -> Value {
+    let mut document = swagger(groups);
+    for part in remote {
+        for section in ["paths", "definitions"] {
+            let (Some(local), Some(theirs)) = (document[section].as_object_mut(), part[section].as_object()) else {
+                continue;
+            };
+            for (name, value) in theirs {
+                local.entry(name.clone()).or_insert_with(|| value.clone());
+            }
+        }
+    }
+    document
+}
+
+/// The part of a remote Swagger 2.0 document that concerns one group
+/// version: its paths, and every definition (a remote server's own
+/// definitions of shared kinds are the same as the local ones, which win).
+pub fn swagger_part(document: &Value, group: &str, version: &str) -> Value {
+    let prefix = format!("/apis/{group}/{version}/");
+    let paths: Map<String, Value> = document["paths"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(path, _)| path.starts_with(&prefix))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    json!({"paths": paths, "definitions": document["definitions"]})
+}
+
 /// The path of a group version's document: `api/v1` or `apis/apps/v1`.
 pub fn document_path(group: &str, version: &str) -> String {
     if group.is_empty() { format!("api/{version}") } else { format!("apis/{group}/{version}") }
