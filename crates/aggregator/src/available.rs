@@ -67,7 +67,15 @@ pub struct AvailableController {
 /// the group version's path, its v3 document and its share of the v2 one.
 #[derive(Default)]
 pub struct RemoteOpenApi {
-    documents: RwLock<HashMap<String, (String, Option<Value>, Option<Value>)>>,
+    documents: RwLock<HashMap<String, GroupVersionDocuments>>,
+}
+
+/// What one remote group version publishes.
+struct GroupVersionDocuments {
+    /// `apis/<group>/<version>`.
+    path: String,
+    v3: Option<Value>,
+    v2: Option<Value>,
 }
 
 impl RemoteOpenApi {
@@ -85,11 +93,11 @@ impl RemoteOpenApi {
 impl openapi::RemoteDocuments for RemoteOpenApi {
     fn v3(&self) -> Vec<(String, Value)> {
         let documents = self.documents.read().unwrap_or_else(|p| p.into_inner());
-        documents.values().filter_map(|(path, v3, _)| Some((path.clone(), v3.clone()?))).collect()
+        documents.values().filter_map(|d| Some((d.path.clone(), d.v3.clone()?))).collect()
     }
 
     fn v2(&self) -> Vec<Value> {
-        self.documents.read().unwrap_or_else(|p| p.into_inner()).values().filter_map(|(_, _, v2)| v2.clone()).collect()
+        self.documents.read().unwrap_or_else(|p| p.into_inner()).values().filter_map(|d| d.v2.clone()).collect()
     }
 }
 
@@ -210,7 +218,8 @@ impl AvailableController {
                 let v3 = fetch(&backend, &format!("/openapi/v3{path}")).await.ok();
                 let v2 = fetch(&backend, "/openapi/v2").await.ok().map(|d| openapi::swagger_part(&d, group, version));
                 let mut documents = self.documents.documents.write().unwrap_or_else(|p| p.into_inner());
-                documents.insert(apiservice_name, (path.trim_start_matches('/').to_string(), v3, v2));
+                let path = path.trim_start_matches('/').to_string();
+                documents.insert(apiservice_name, GroupVersionDocuments { path, v3, v2 });
                 Availability::new("True", "Passed", "all checks passed")
             }
             Ok(Err(e)) => Availability::new(
