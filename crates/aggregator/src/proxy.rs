@@ -37,13 +37,26 @@ fn escape_extra_key(key: &str) -> String {
     key.bytes().map(|b| if token(b) { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }
 
+/// Whether the request asks to switch protocols (exec, attach,
+/// port-forward streams).
+fn is_upgrade(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::UPGRADE)
+        && headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.to_ascii_lowercase().contains("upgrade")))
+}
+
 /// The request headers the backend gets: the caller's, minus credentials,
-/// impersonation and hop-by-hop ones, plus who the caller is.
+/// impersonation and hop-by-hop ones (but for an upgrade's Connection and
+/// Upgrade), plus who the caller is.
 fn forwarded_headers(incoming: &HeaderMap, user: &UserInfo) -> HeaderMap {
+    let upgrade = is_upgrade(incoming);
     let mut headers = HeaderMap::new();
     for (name, value) in incoming {
         let lower = name.as_str();
-        if HOP_BY_HOP.contains(&lower)
+        let kept_for_upgrade = upgrade && (lower == "connection" || lower == "upgrade");
+        if (HOP_BY_HOP.contains(&lower) && !kept_for_upgrade)
             || lower == "authorization"
             || lower == "host"
             || lower.starts_with("impersonate-")
@@ -102,6 +115,8 @@ pub async fn forward(
     let insecure = spec["insecureSkipTLSVerify"] == Value::Bool(true);
     let tls = tls_config(&ca_bundle, insecure, identity).map_err(|e| plain(StatusCode::INTERNAL_SERVER_ERROR, &e))?;
     let backend = Backend { address, server_name: format!("{name}.{namespace}.svc"), tls };
+    let mut request = request;
+    let client_upgrade = is_upgrade(request.headers()).then(|| hyper::upgrade::on(&mut request));
     let (parts, body) = request.into_parts();
     let mut outgoing = http::Request::builder()
         .method(parts.method.clone())
@@ -112,7 +127,20 @@ pub async fn forward(
     if let Ok(host) = HeaderValue::try_from(address.to_string()) {
         outgoing.headers_mut().insert(header::HOST, host);
     }
-    let response = backend.send(outgoing).await.map_err(|e| plain(StatusCode::SERVICE_UNAVAILABLE, &e))?;
+    let mut response = backend.send(outgoing).await.map_err(|e| plain(StatusCode::SERVICE_UNAVAILABLE, &e))?;
+    if let Some(client_upgrade) = client_upgrade
+        && response.status() == StatusCode::SWITCHING_PROTOCOLS
+    {
+        let backend_upgrade = hyper::upgrade::on(&mut response);
+        tokio::spawn(async move {
+            let (Ok(client), Ok(backend)) = (client_upgrade.await, backend_upgrade.await) else { return };
+            let (mut client, mut backend) =
+                (hyper_util::rt::TokioIo::new(client), hyper_util::rt::TokioIo::new(backend));
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut backend).await;
+        });
+        let (parts, _) = response.into_parts();
+        return Ok(http::Response::from_parts(parts, Body::empty()));
+    }
     let (mut parts, body) = response.into_parts();
     for name in HOP_BY_HOP {
         parts.headers.remove(name);

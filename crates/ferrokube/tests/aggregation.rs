@@ -205,3 +205,103 @@ fn a_replaced_client_ca_file_changes_which_certificates_are_accepted() {
     let second_ca = std::fs::read_to_string(&second.ca).unwrap();
     eventually("the new CA to be published", 10, || published(&server).contains(second_ca.trim()));
 }
+
+/// An extension API server that serves one group version and echoes what
+/// it is sent over any upgraded connection.
+async fn start_echo_server() -> u16 {
+    use http_body_util::Full;
+    let certified = rcgen::generate_simple_self_signed(vec!["echo.default.svc".to_string()]).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![certified.cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into()),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((tcp, _)) = listener.accept().await else { return };
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(tcp).await else { return };
+                let service = hyper::service::service_fn(
+                    |mut request: hyper::Request<hyper::body::Incoming>| async move {
+                        if request.uri().path().ends_with("/stream") {
+                            let upgrade = hyper::upgrade::on(&mut request);
+                            tokio::spawn(async move {
+                                let Ok(upgraded) = upgrade.await else { return };
+                                let (mut reader, mut writer) = tokio::io::split(hyper_util::rt::TokioIo::new(upgraded));
+                                let _ = tokio::io::copy(&mut reader, &mut writer).await;
+                            });
+                            let response = hyper::Response::builder()
+                                .status(101)
+                                .header("connection", "Upgrade")
+                                .header("upgrade", "echo")
+                                .body(Full::new(bytes::Bytes::new()))
+                                .unwrap();
+                            return Ok::<_, hyper::Error>(response);
+                        }
+                        let list = json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "echo.example.com/v1",
+                        "resources": [{"name": "echoes", "singularName": "echo", "namespaced": true, "kind": "Echo", "verbs": ["get"]}]});
+                        Ok(hyper::Response::new(Full::new(bytes::Bytes::from(list.to_string()))))
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), service)
+                    .with_upgrades()
+                    .await;
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upgraded_connections_pass_through_the_proxy() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let echo_port = start_echo_server().await;
+    let front = Server::start();
+    apply(
+        &front,
+        &json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "echo", "namespace": "default"},
+        "spec": {"ports": [{"port": 443, "targetPort": echo_port}]}}),
+    );
+    apply(
+        &front,
+        &json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "echo", "namespace": "default"},
+        "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": echo_port}]}]}),
+    );
+    apply(
+        &front,
+        &json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": {"name": "v1.echo.example.com"},
+        "spec": {"group": "echo.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 100,
+            "insecureSkipTLSVerify": true, "service": {"namespace": "default", "name": "echo"}}}),
+    );
+    front.ok(&["wait", "--for=condition=Available", "apiservice/v1.echo.example.com", "--timeout=20s"]);
+
+    let pki = front.data_dir.join("pki");
+    let identity = apiserver::backend::ClientIdentity::load(&pki.join("admin.crt"), &pki.join("admin.key")).unwrap();
+    let ca = std::fs::read(pki.join("ca.crt")).unwrap();
+    let tls = apiserver::backend::tls_config(&ca, false, Some(&identity)).unwrap();
+    let address = format!("127.0.0.1:{}", front.port).parse().unwrap();
+    let client = apiserver::backend::Backend { address, server_name: "127.0.0.1".into(), tls };
+    let request = http::Request::get("/apis/echo.example.com/v1/namespaces/default/echoes/one/stream")
+        .header("host", "127.0.0.1")
+        .header("connection", "Upgrade")
+        .header("upgrade", "echo")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let response = client.send(request).await.unwrap();
+    assert_eq!(response.status(), 101);
+    let mut stream = hyper_util::rt::TokioIo::new(hyper::upgrade::on(response).await.unwrap());
+    stream.write_all(b"hello through the aggregator").await.unwrap();
+    let mut echoed = [0u8; 28];
+    tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut echoed)).await.unwrap().unwrap();
+    assert_eq!(&echoed, b"hello through the aggregator");
+}
