@@ -32,6 +32,29 @@ fn apply(server: &Server, manifest: &serde_json::Value) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Serves `group`/v1 on `front` from whatever listens on 127.0.0.1:`port`:
+/// a Service and Endpoints named `service` and an APIService, waited for
+/// until Available.
+fn register_apiservice(front: &Server, group: &str, service: &str, port: u16) {
+    apply(
+        front,
+        &json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": service, "namespace": "default"},
+        "spec": {"ports": [{"port": 443, "targetPort": port}]}}),
+    );
+    apply(
+        front,
+        &json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": service, "namespace": "default"},
+        "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": port}]}]}),
+    );
+    apply(
+        front,
+        &json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": {"name": format!("v1.{group}")},
+        "spec": {"group": group, "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 100,
+            "insecureSkipTLSVerify": true, "service": {"namespace": "default", "name": service, "port": 443}}}),
+    );
+    front.ok(&["wait", "--for=condition=Available", &format!("apiservice/v1.{group}"), "--timeout=20s"]);
+}
+
 #[test]
 fn an_apiservice_serves_another_servers_group_through_the_aggregator() {
     let front_proxy = TestPki::generate();
@@ -68,24 +91,7 @@ fn an_apiservice_serves_another_servers_group_through_the_aggregator() {
         "--token-auth-file",
         tokens.path().to_str().unwrap(),
     ]);
-    let port = backend.port;
-    apply(
-        &front,
-        &json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "crontabs-api", "namespace": "default"},
-        "spec": {"ports": [{"port": 443, "targetPort": port}]}}),
-    );
-    apply(
-        &front,
-        &json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "crontabs-api", "namespace": "default"},
-        "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": port}]}]}),
-    );
-    apply(
-        &front,
-        &json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": {"name": "v1.stable.example.com"},
-        "spec": {"group": "stable.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 100,
-            "insecureSkipTLSVerify": true, "service": {"namespace": "default", "name": "crontabs-api", "port": 443}}}),
-    );
-    front.ok(&["wait", "--for=condition=Available", "apiservice/v1.stable.example.com", "--timeout=20s"]);
+    register_apiservice(&front, "stable.example.com", "crontabs-api", backend.port);
     let row = front.ok(&["get", "apiservice", "v1.stable.example.com", "--no-headers"]);
     assert_eq!(
         row.split_whitespace().take(3).collect::<Vec<_>>(),
@@ -210,18 +216,7 @@ fn a_replaced_client_ca_file_changes_which_certificates_are_accepted() {
 /// it is sent over any upgraded connection.
 async fn start_echo_server() -> u16 {
     use http_body_util::Full;
-    let certified = rcgen::generate_simple_self_signed(vec!["echo.default.svc".to_string()]).unwrap();
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![certified.cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into()),
-        )
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let (acceptor, _) = support::self_signed_tls(&["echo.default.svc"]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -267,23 +262,7 @@ async fn upgraded_connections_pass_through_the_proxy() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let echo_port = start_echo_server().await;
     let front = Server::start();
-    apply(
-        &front,
-        &json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "echo", "namespace": "default"},
-        "spec": {"ports": [{"port": 443, "targetPort": echo_port}]}}),
-    );
-    apply(
-        &front,
-        &json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "echo", "namespace": "default"},
-        "subsets": [{"addresses": [{"ip": "127.0.0.1"}], "ports": [{"port": echo_port}]}]}),
-    );
-    apply(
-        &front,
-        &json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": {"name": "v1.echo.example.com"},
-        "spec": {"group": "echo.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 100,
-            "insecureSkipTLSVerify": true, "service": {"namespace": "default", "name": "echo"}}}),
-    );
-    front.ok(&["wait", "--for=condition=Available", "apiservice/v1.echo.example.com", "--timeout=20s"]);
+    register_apiservice(&front, "echo.example.com", "echo", echo_port);
 
     let pki = front.data_dir.join("pki");
     let identity = apiserver::backend::ClientIdentity::load(&pki.join("admin.crt"), &pki.join("admin.key")).unwrap();
@@ -304,4 +283,40 @@ async fn upgraded_connections_pass_through_the_proxy() {
     let mut echoed = [0u8; 28];
     tokio::time::timeout(Duration::from_secs(5), stream.read_exact(&mut echoed)).await.unwrap().unwrap();
     assert_eq!(&echoed, b"hello through the aggregator");
+}
+
+#[test]
+fn an_apiservice_reports_why_it_is_unavailable() {
+    let front = Server::start();
+    let reason = |front: &Server| {
+        front.ok(&[
+            "get",
+            "apiservice",
+            "v1.missing.example.com",
+            "-o",
+            "jsonpath={.status.conditions[0].reason}: {.status.conditions[0].message}",
+        ])
+    };
+    apply(
+        &front,
+        &json!({"apiVersion": "apiregistration.k8s.io/v1", "kind": "APIService", "metadata": {"name": "v1.missing.example.com"},
+        "spec": {"group": "missing.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 100,
+            "insecureSkipTLSVerify": true, "service": {"namespace": "default", "name": "missing"}}}),
+    );
+    eventually("ServiceNotFound", 10, || {
+        reason(&front) == r#"ServiceNotFound: service/missing in "default" is not present"#
+    });
+    apply(
+        &front,
+        &json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "missing", "namespace": "default"},
+        "spec": {"ports": [{"port": 443, "targetPort": 8443}]}}),
+    );
+    eventually("EndpointsNotFound", 10, || {
+        reason(&front) == r#"EndpointsNotFound: cannot find endpointslices for service/missing in "default""#
+    });
+    let row = front.ok(&["get", "apiservice", "v1.missing.example.com", "--no-headers"]);
+    assert_eq!(
+        row.split_whitespace().take(4).collect::<Vec<_>>(),
+        ["v1.missing.example.com", "default/missing", "False", "(EndpointsNotFound)"]
+    );
 }

@@ -41,20 +41,7 @@ fn review_response(review: &Value) -> Value {
 /// 127.0.0.1 and `converter.default.svc`; returns its port, its CA (the
 /// certificate itself) and the count of reviews it answered.
 async fn start_webhook() -> (u16, String, Arc<AtomicUsize>) {
-    let names = vec!["converter.default.svc".to_string(), "127.0.0.1".to_string()];
-    let certified = rcgen::generate_simple_self_signed(names).unwrap();
-    let cert_pem = certified.cert.pem();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![certified.cert.der().clone()],
-            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into()),
-        )
-        .unwrap();
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let (acceptor, cert_pem) = support::self_signed_tls(&["converter.default.svc", "127.0.0.1"]);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let reviews = Arc::new(AtomicUsize::new(0));

@@ -29,29 +29,23 @@ impl Server {
 
     /// Starts a server with extra flags (e.g. `--etcd-servers`).
     pub fn start_with(flags: &[&str]) -> Server {
-        let dir = tempfile::tempdir().unwrap();
-        let mut server = Server {
-            child: None,
-            data_dir: dir.path().to_path_buf(),
-            port: testkit::free_port(),
-            flags: flags.iter().map(|s| s.to_string()).collect(),
-            log_filter: None,
-            _dir: Some(dir),
-        };
-        server.launch();
-        server
+        Self::launched(flags, None)
     }
 
     /// Starts a server whose log (at `filter`, RUST_LOG's syntax) goes to
     /// `ferrokube.log` in its data directory.
     pub fn start_logging(flags: &[&str], filter: &str) -> Server {
+        Self::launched(flags, Some(filter))
+    }
+
+    fn launched(flags: &[&str], log_filter: Option<&str>) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let mut server = Server {
             child: None,
             data_dir: dir.path().to_path_buf(),
             port: testkit::free_port(),
             flags: flags.iter().map(|s| s.to_string()).collect(),
-            log_filter: Some(filter.to_string()),
+            log_filter: log_filter.map(str::to_string),
             _dir: Some(dir),
         };
         server.launch();
@@ -252,4 +246,23 @@ pub async fn raw(
 pub async fn raw_status(client: &kube::Client, method: &str, path: &str, body: Vec<u8>) -> (u16, usize) {
     let (status, bytes) = send(client, method, path, "application/json", body).await;
     (status, bytes.len())
+}
+
+/// A TLS acceptor with a self-signed certificate for `names`, for the
+/// small HTTPS servers tests start (webhooks, extension API servers), and
+/// the certificate's PEM (their CA bundle).
+pub fn self_signed_tls(names: &[&str]) -> (tokio_rustls::TlsAcceptor, String) {
+    let certified =
+        rcgen::generate_simple_self_signed(names.iter().map(|n| n.to_string()).collect::<Vec<_>>()).unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![certified.cert.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(certified.signing_key.serialize_der().into()),
+        )
+        .unwrap();
+    (tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config)), certified.cert.pem())
 }
