@@ -209,6 +209,16 @@ impl ApiError {
         ApiError::new(500, "InternalError", format!("Internal error occurred: {}", message.into()))
     }
 
+    /// 409 for a server-side apply that would change fields other managers
+    /// own: one cause (message, field path) per conflict.
+    pub fn apply_conflict(message: String, causes: Vec<(String, String)>) -> Self {
+        let causes = causes
+            .into_iter()
+            .map(|(message, field)| StatusCause { reason: "FieldManagerConflict".into(), message, field })
+            .collect();
+        ApiError::new(409, "Conflict", message).with_details(StatusDetails { causes, ..Default::default() })
+    }
+
     /// 500 with no reason: an object could not be converted between
     /// versions, reported with the converter's own message as upstream does.
     pub fn conversion_failed(message: impl Into<String>) -> Self {

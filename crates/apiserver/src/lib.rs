@@ -10,6 +10,7 @@ pub mod conversion;
 pub mod discovery;
 pub mod dynamic_ca;
 pub mod endpoints;
+pub mod fieldmanager;
 pub mod fieldvalidation;
 pub mod handler_chain;
 pub mod informer;

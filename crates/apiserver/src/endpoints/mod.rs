@@ -3,6 +3,7 @@
 //! [`Store`](crate::registry::Store); these handlers parse the request,
 //! call it, and write the response in the negotiated representation.
 
+mod apply;
 mod connect;
 mod patch;
 pub mod query;

@@ -93,6 +93,7 @@ async fn write(
     let mutation_paths = paths.clone();
     let group_resource = store.def.group_resource();
     let name = request.info.name.clone();
+    let manager = super::writes::Manager::of(store, request)?;
     let updated = store
         .update(
             &request.context(dry_run),
@@ -122,6 +123,7 @@ async fn write(
                 }
                 let mut next = current.clone();
                 set(&mut next, &mutation_paths.spec_replicas, json!(replicas));
+                manager.update(Some(current), &mut next);
                 Ok(next)
             }),
             Subresource::Main,

@@ -10,13 +10,14 @@ use storage::Preconditions;
 use super::RestRequest;
 use super::patch::{PatchType, apply_patch};
 use super::reads::{list_options, object_response, output};
+use crate::fieldmanager::{self, FieldManager};
 use crate::fieldvalidation::FieldValidation;
 use crate::negotiation::decode_body;
 use crate::openapi::kind_schemas;
 use crate::registry::{Context, DeleteOptions, DeleteOutcome, Propagation, Store, Subresource};
 use crate::responses::{self, Response};
 
-fn to_bytes(value: &Value) -> Bytes {
+pub(super) fn to_bytes(value: &Value) -> Bytes {
     Bytes::from(serde_json::to_vec(value).unwrap_or_default())
 }
 
@@ -41,8 +42,44 @@ pub(super) async fn create(store: &Arc<Store>, request: RestRequest) -> Result<R
     let mut object = decode_body(request.header("content-type"), &body)?;
     strip_nulls(&mut object);
     let warnings = validation.apply(&store.def, &mut object, &json_duplicates(&request, &body))?;
+    Manager::of(store, &request)?.update(None, &mut object);
     let created = store.create(&request.context(dry_run), object).await?;
     Ok(responses::with_warnings(object_response(store, 201, output, to_bytes(&created))?, &warnings))
+}
+
+/// Who a write's fields belong to, and the kind's schema that says how
+/// they nest.
+#[derive(Clone)]
+pub(super) struct Manager {
+    /// The field manager's name.
+    pub name: String,
+    schemas: Option<Arc<crate::openapi::KindSchemas>>,
+    api_version: String,
+    subresource: String,
+    has_status: bool,
+}
+
+impl Manager {
+    /// The manager of a request: its fieldManager parameter or User-Agent.
+    pub fn of(store: &Store, request: &RestRequest) -> Result<Self, ApiError> {
+        Ok(Manager {
+            name: fieldmanager::manager_name(request.query.get("fieldManager"), request.header("user-agent"))?,
+            schemas: kind_schemas(&store.def),
+            api_version: store.def.api_version(),
+            subresource: request.info.subresource.clone(),
+            has_status: store.def.has_subresource("status"),
+        })
+    }
+
+    /// The field manager of the request.
+    pub fn field_manager(&self) -> FieldManager<'_> {
+        FieldManager::new(self.schemas.as_deref(), &self.api_version, &self.subresource, self.has_status)
+    }
+
+    /// Records an Update of `new` (from `old`; `None` on create).
+    pub fn update(&self, old: Option<&Value>, new: &mut Value) {
+        self.field_manager().update(old, new, &self.name);
+    }
 }
 
 /// Members repeated in a JSON body (other encodings cannot repeat them or
@@ -55,19 +92,19 @@ fn json_duplicates(request: &RestRequest, body: &[u8]) -> Vec<String> {
 /// Collects the warnings of a mutation that may run more than once; the
 /// last run's are the ones that count.
 #[derive(Default, Clone)]
-struct Warnings(Arc<std::sync::Mutex<Vec<String>>>);
+pub(super) struct Warnings(Arc<std::sync::Mutex<Vec<String>>>);
 
 impl Warnings {
-    fn set(&self, warnings: Vec<String>) {
+    pub(super) fn set(&self, warnings: Vec<String>) {
         *self.0.lock().unwrap_or_else(|p| p.into_inner()) = warnings;
     }
 
-    fn take(&self) -> Vec<String> {
+    pub(super) fn take(&self) -> Vec<String> {
         std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
     }
 }
 
-fn subresource(request: &RestRequest) -> Subresource {
+pub(super) fn subresource(request: &RestRequest) -> Subresource {
     match request.info.subresource.as_str() {
         "status" => Subresource::Status,
         "finalize" => Subresource::Finalize,
@@ -84,11 +121,16 @@ pub(super) async fn update(store: &Arc<Store>, request: RestRequest) -> Result<R
     let mut object = decode_body(request.header("content-type"), &body)?;
     strip_nulls(&mut object);
     let object = Arc::new(object);
+    let manager = Manager::of(store, &request)?;
     let updated = store
         .update(
             &request.context(dry_run),
             &request.info.name,
-            Arc::new(move |_| Ok((*object).clone())),
+            Arc::new(move |current| {
+                let mut new = (*object).clone();
+                manager.update(Some(current), &mut new);
+                Ok(new)
+            }),
             subresource(&request),
         )
         .await?;
@@ -99,19 +141,19 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
     let output = output(&request)?;
     let dry_run = request.query.dry_run()?;
     let patch_type = PatchType::from_content_type(request.header("content-type"), store.def.accepts_strategic_merge())?;
+    if patch_type == PatchType::Apply {
+        return super::apply::apply(store, request).await;
+    }
     let body = request.read_body().await?;
-    let patch: Value = match patch_type {
-        PatchType::Apply => {
-            return Err(ApiError::unsupported_media_type("application/apply-patch+yaml"));
-        }
-        _ => serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
-    };
+    let patch: Value =
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
     let validation = FieldValidation::parse(request.query.get("fieldValidation"))?;
     let patch = Arc::new(patch);
     let schemas = kind_schemas(&store.def).filter(|_| store.def.accepts_strategic_merge());
     let warnings = Warnings::default();
     let collected = warnings.clone();
     let def = store.def.clone();
+    let manager = Manager::of(store, &request)?;
     let updated = store
         .update(
             &request.context(dry_run),
@@ -121,6 +163,7 @@ pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Re
                 let mut patched = apply_patch(patch_type, current, &patch, schema)?;
                 strip_nulls(&mut patched);
                 collected.set(validation.apply(&def, &mut patched, &[])?);
+                manager.update(Some(current), &mut patched);
                 Ok(patched)
             }),
             subresource(&request),

@@ -372,6 +372,7 @@ impl Store {
             }
             _ => {}
         }
+        let managed_fields = new["metadata"].get("managedFields").cloned();
         if *subresource == Subresource::Status {
             let mut status_only = current.clone();
             status_only["status"] = new.get("status").cloned().unwrap_or(Value::Null);
@@ -402,6 +403,9 @@ impl Store {
                     new.as_object_mut().map(|m| m.remove("status"));
                 }
             }
+        }
+        if let Some(managed_fields) = managed_fields {
+            new.set_meta("managedFields", managed_fields);
         }
         for field in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
             match current.get("metadata").and_then(|m| m.get(field)) {
