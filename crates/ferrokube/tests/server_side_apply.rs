@@ -165,6 +165,14 @@ async fn kube_rs_applies_built_in_kinds_crds_and_custom_resources() {
     let entry = &created.metadata.managed_fields.unwrap()[0];
     assert_eq!((entry.manager.as_deref(), entry.operation.as_deref()), (Some("ferrokube-test"), Some("Apply")));
 
+    let deployments: Api<k8s_openapi::api::apps::v1::Deployment> = Api::namespaced(client.clone(), "default");
+    let deployment: serde_json::Value = serde_yaml::from_str(DEPLOYMENT).unwrap();
+    deployments.patch("api", &params, &Patch::Apply(&deployment)).await.unwrap();
+    let scale =
+        json!({"apiVersion": "autoscaling/v1", "kind": "Scale", "metadata": {"name": "api"}, "spec": {"replicas": 4}});
+    let scaled = deployments.patch_scale("api", &params, &Patch::Apply(&scale)).await.unwrap();
+    assert_eq!(scaled.spec.unwrap().replicas, Some(4), "the scale subresource takes applied Scales");
+
     let crds: Api<CustomResourceDefinition> = Api::all(client.clone());
     let crd = json!({"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
         "metadata": {"name": "gadgets.example.com"},

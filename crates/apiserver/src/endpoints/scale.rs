@@ -138,11 +138,22 @@ pub(super) async fn update(store: &Arc<Store>, request: RestRequest) -> Result<R
     write(store, &request, Arc::new(move |_| Ok((*scale).clone()))).await
 }
 
+/// A patch of the Scale; an applied Scale (whose only field of its own is
+/// spec.replicas) merges as a merge patch does.
 pub(super) async fn patch(store: &Arc<Store>, request: RestRequest) -> Result<Response, ApiError> {
     let patch_type = PatchType::from_content_type(request.header("content-type"), true)?;
     let body = request.read_body().await?;
-    let patch: Value =
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?;
+    let (patch_type, patch): (PatchType, Value) = match patch_type {
+        PatchType::Apply => {
+            let applied = serde_yaml::from_slice(&body)
+                .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
+            (PatchType::Merge, applied)
+        }
+        other => (
+            other,
+            serde_json::from_slice(&body).map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
+        ),
+    };
     let patch = Arc::new(patch);
     write(store, &request, Arc::new(move |current| apply_patch(patch_type, current, &patch, Some(&NoLists)))).await
 }
