@@ -154,20 +154,6 @@ impl GenericApiServer {
         self.changed();
     }
 
-    /// Stops serving a resource; a version or group left empty disappears.
-    pub fn uninstall(&self, group: &str, version: &str, plural: &str) {
-        let mut groups = self.groups.write().unwrap_or_else(|p| p.into_inner());
-        for g in groups.iter_mut().filter(|g| g.name == group) {
-            for v in g.versions.iter_mut().filter(|v| v.version == version) {
-                v.resources.retain(|s| s.def.plural != plural);
-            }
-            g.versions.retain(|v| !v.resources.is_empty());
-        }
-        groups.retain(|g| !g.versions.is_empty());
-        drop(groups);
-        self.changed();
-    }
-
     /// One store per resource served by this server and those behind it
     /// (the preferred version's), in chain order: what controllers that act
     /// on every kind (garbage collection, namespace deletion) go through,

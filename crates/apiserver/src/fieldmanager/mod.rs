@@ -303,7 +303,11 @@ fn write_entries(object: &mut Value, mut entries: Vec<Entry>) {
     if !object["metadata"].is_object() {
         object["metadata"] = json!({});
     }
-    object["metadata"]["managedFields"] = entries.iter().map(Entry::write).collect();
+    if entries.is_empty() {
+        object["metadata"].as_object_mut().map(|m| m.remove("managedFields"));
+    } else {
+        object["metadata"]["managedFields"] = entries.iter().map(Entry::write).collect();
+    }
 }
 
 /// Upstream's apply conflict: 409 with a cause per conflicting field.
