@@ -4,7 +4,9 @@
 //! insecureSkipTLSVerify), authenticated with the proxy client certificate,
 //! the caller named in X-Remote-User, X-Remote-Group and X-Remote-Extra-*.
 //! The response streams back as the backend writes it (watches too). An
-//! unavailable APIService or an unreachable backend is a 503.
+//! unavailable APIService or an unreachable backend is a 503; a backend
+//! that answers with a redirect is a 502 (upstream rejects forwarded
+//! redirects by default).
 
 use apiserver::authn::UserInfo;
 use apiserver::backend::{Backend, ClientIdentity, tls_config};
@@ -140,6 +142,12 @@ pub async fn forward(
         });
         let (parts, _) = response.into_parts();
         return Ok(http::Response::from_parts(parts, Body::empty()));
+    }
+    if response.status().is_redirection() && response.headers().contains_key(header::LOCATION) {
+        return Err(plain(
+            StatusCode::BAD_GATEWAY,
+            "the backend attempted to redirect this request, which is not permitted",
+        ));
     }
     let (mut parts, body) = response.into_parts();
     for name in HOP_BY_HOP {

@@ -212,8 +212,8 @@ fn a_replaced_client_ca_file_changes_which_certificates_are_accepted() {
     eventually("the new CA to be published", 10, || published(&server).contains(second_ca.trim()));
 }
 
-/// An extension API server that serves one group version and echoes what
-/// it is sent over any upgraded connection.
+/// An extension API server that serves one group version, echoes what it
+/// is sent over any upgraded connection, and redirects `.../redirect`.
 async fn start_echo_server() -> u16 {
     use http_body_util::Full;
     let (acceptor, _) = support::self_signed_tls(&["echo.default.svc"]);
@@ -242,6 +242,14 @@ async fn start_echo_server() -> u16 {
                                 .unwrap();
                             return Ok::<_, hyper::Error>(response);
                         }
+                        if request.uri().path().ends_with("/redirect") {
+                            let response = hyper::Response::builder()
+                                .status(302)
+                                .header("location", "https://example.com/")
+                                .body(Full::new(bytes::Bytes::new()))
+                                .unwrap();
+                            return Ok(response);
+                        }
                         let list = json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "echo.example.com/v1",
                         "resources": [{"name": "echoes", "singularName": "echo", "namespaced": true, "kind": "Echo", "verbs": ["get"]}]});
                         Ok(hyper::Response::new(Full::new(bytes::Bytes::from(list.to_string()))))
@@ -258,7 +266,7 @@ async fn start_echo_server() -> u16 {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn upgraded_connections_pass_through_the_proxy() {
+async fn upgraded_connections_pass_through_the_proxy_and_redirects_do_not() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let echo_port = start_echo_server().await;
     let front = Server::start();
@@ -278,6 +286,11 @@ async fn upgraded_connections_pass_through_the_proxy() {
         .unwrap();
     let response = client.send(request).await.unwrap();
     assert_eq!(response.status(), 101);
+    let redirect = http::Request::get("/apis/echo.example.com/v1/namespaces/default/echoes/one/redirect")
+        .header("host", "127.0.0.1")
+        .body(http_body_util::Empty::<bytes::Bytes>::new())
+        .unwrap();
+    assert_eq!(client.send(redirect).await.unwrap().status(), 502, "redirects from a backend are refused");
     let mut stream = hyper_util::rt::TokioIo::new(hyper::upgrade::on(response).await.unwrap());
     stream.write_all(b"hello through the aggregator").await.unwrap();
     let mut echoed = [0u8; 28];
