@@ -333,3 +333,25 @@ fn an_apiservice_reports_why_it_is_unavailable() {
         ["v1.missing.example.com", "default/missing", "False", "(EndpointsNotFound)"]
     );
 }
+
+#[test]
+fn the_endpoints_of_a_service_without_selector_are_mirrored_into_slices() {
+    let server = Server::start();
+    apply(
+        &server,
+        &json!({"apiVersion": "v1", "kind": "Service", "metadata": {"name": "external", "namespace": "default"},
+        "spec": {"ports": [{"name": "https", "port": 443}]}}),
+    );
+    apply(
+        &server,
+        &json!({"apiVersion": "v1", "kind": "Endpoints", "metadata": {"name": "external", "namespace": "default"},
+        "subsets": [{"addresses": [{"ip": "10.1.2.3"}], "ports": [{"name": "https", "port": 8443}]}]}),
+    );
+    let slices = || {
+        server.ok(&["get", "endpointslices", "-l", "kubernetes.io/service-name=external,endpointslice.kubernetes.io/managed-by=endpointslicemirroring-controller.k8s.io",
+            "-o", "jsonpath={range .items[*]}{.addressType} {.endpoints[0].addresses[0]} {.ports[0].port}{end}"])
+    };
+    eventually("the mirrored slice", 10, || slices() == "IPv4 10.1.2.3 8443");
+    server.ok(&["delete", "endpoints", "external"]);
+    eventually("the mirrored slice to go", 10, || slices().is_empty());
+}

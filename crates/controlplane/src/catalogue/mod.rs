@@ -295,6 +295,12 @@ fn start_controllers(stores: &[Arc<Store>], every_kind: apiserver::informer::Sto
                     Arc::new(controllers::CsrSigningController { requests, ca_pem, ca_key_pem }).start();
                 }
             }
+            "endpointslicemirroring" => {
+                let slices = stores.iter().find(|s| s.def.plural == "endpointslices").cloned();
+                if let (Some(services), Some(endpoints), Some(slices)) = (find("services"), find("endpoints"), slices) {
+                    Arc::new(controllers::EndpointSliceMirroring { services, endpoints, slices }).start();
+                }
+            }
             "clusterrole-aggregation" => {
                 if let Some(roles) = stores.iter().find(|s| s.def.plural == "clusterroles").cloned() {
                     Arc::new(controllers::ClusterRoleAggregation { roles }).start();

@@ -7,6 +7,7 @@
 mod clusterrole_aggregation;
 mod csr_signing;
 mod disruption;
+mod endpointslice_mirroring;
 mod garbage_collector;
 pub mod namespace;
 mod serviceaccounts;
@@ -22,12 +23,13 @@ use tokio::task::JoinHandle;
 pub use clusterrole_aggregation::ClusterRoleAggregation;
 pub use csr_signing::CsrSigningController;
 pub use disruption::DisruptionController;
+pub use endpointslice_mirroring::EndpointSliceMirroring;
 pub use garbage_collector::GarbageCollector;
 pub use namespace::NamespaceController;
 pub use serviceaccounts::{RootCaPublisher, ServiceAccountController};
 
 /// Every controller's name, as kube-controller-manager names them.
-pub const ALL: [&str; 7] = [
+pub const ALL: [&str; 8] = [
     "namespace",
     "garbage-collector",
     "disruption",
@@ -35,6 +37,7 @@ pub const ALL: [&str; 7] = [
     "root-ca-cert-publisher",
     "clusterrole-aggregation",
     "csrsigning",
+    "endpointslicemirroring",
 ];
 
 /// Which controllers `--controllers` enables.
@@ -97,7 +100,8 @@ mod tests {
                 "serviceaccount",
                 "root-ca-cert-publisher",
                 "clusterrole-aggregation",
-                "csrsigning"
+                "csrsigning",
+                "endpointslicemirroring"
             ]
         );
         assert_eq!(super::enabled(&["namespace".into()]).unwrap(), ["namespace"]);
