@@ -108,7 +108,8 @@ pub struct Options {
     pub etcd_compaction_interval: Duration,
     /// In-process controllers to run: `*` for all, `name` to enable, `-name`
     /// to disable (namespace, garbage-collector, disruption, serviceaccount,
-    /// root-ca-cert-publisher, clusterrole-aggregation, csrsigning).
+    /// root-ca-cert-publisher, clusterrole-aggregation, csrsigning,
+    /// endpointslicemirroring).
     #[arg(long, value_delimiter = ',', default_value = "*")]
     pub controllers: Vec<String>,
     /// Log verbosity (as upstream's -v): 0 info, 4+ one line per request.
