@@ -70,13 +70,13 @@ impl Authenticator {
     /// Who sent the request: a front proxy's headers first, then a bearer
     /// token when present (a bad one is rejected), then the client
     /// certificate, if any.
-    async fn authenticate(&self, headers: &http::HeaderMap, leaf: Option<Vec<u8>>) -> Authenticated {
+    async fn authenticate(&self, headers: &http::HeaderMap, leaf: Option<&[u8]>) -> Authenticated {
         let bearer = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(|t| t.trim().to_string());
-        if let (Some(request_header), Some(leaf)) = (&self.request_header, &leaf)
+        if let (Some(request_header), Some(leaf)) = (&self.request_header, leaf)
             && request_header.is_front_proxy(leaf)
         {
             match request_header.authenticate(leaf, headers) {
@@ -90,7 +90,7 @@ impl Authenticator {
         }
         let certificate_user = leaf
             .filter(|leaf| self.client_cas.as_ref().is_none_or(|cas| cas.iter().any(|ca| ca.verifies(leaf))))
-            .and_then(|leaf| user_from_certificate(&leaf));
+            .and_then(user_from_certificate);
         if let Some(token) = bearer {
             if let Some(user) = self.tokens.as_ref().and_then(|t| t.authenticate(&token)) {
                 return Authenticated::User(user);
@@ -191,9 +191,11 @@ impl HandlerChain {
     }
 
     async fn serve_inner(self: Arc<Self>, request: http::Request<Body>, info: RequestInfo) -> Response {
-        let leaf = request.extensions().get::<PeerCertificate>().map(|c| c.0.clone());
-        let headers = request.headers().clone();
-        let user = match self.authenticator.authenticate(&headers, leaf).await {
+        let (parts, body) = request.into_parts();
+        let leaf = parts.extensions.get::<PeerCertificate>().map(|c| c.0.as_slice());
+        let authenticated = self.authenticator.authenticate(&parts.headers, leaf).await;
+        let request = http::Request::from_parts(parts, body);
+        let user = match authenticated {
             Authenticated::User(user) => user,
             Authenticated::Anonymous if anonymous_allowed(&info.path) => UserInfo::anonymous(),
             Authenticated::Anonymous | Authenticated::Rejected => return responses::error(&ApiError::unauthorized()),
